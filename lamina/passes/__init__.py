@@ -1,0 +1,10 @@
+"""The pass manager, pattern rewriting and the generic passes. Every pass registers under its
+argument, so `lamina-opt --cse`, pipelines and `run_pipeline` reach the same object."""
+
+from .pass_manager import (PASSES, Instrumentation, OpPassManager, Pass, PassFailure,
+                           PassManager, parse_pipeline, register_pass, run_pipeline)
+from .greedy import apply_patterns_greedily
+from . import generic  # noqa: F401  (registers canonicalize, cse, dce, inline, symbol-dce)
+
+__all__ = ["PASSES", "Instrumentation", "OpPassManager", "Pass", "PassFailure", "PassManager",
+           "parse_pipeline", "register_pass", "run_pipeline", "apply_patterns_greedily"]
