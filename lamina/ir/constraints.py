@@ -12,6 +12,8 @@ from .attributes import (ArrayAttr, DenseArrayAttr, DenseElementsAttr, Dictionar
                          FloatAttr, IntegerAttr, StringAttr, SymbolRefAttr, TypeAttr, UnitAttr,
                          print_symbol)
 from .affine import AffineMapAttr
+from .core import IRError
+from .lexer import symbol_name, unquote
 
 
 class TypeConstraint:
@@ -136,7 +138,6 @@ class StrAttr(AttrConstraint):
         return a.__class__ is StringAttr
 
     def build(self, tok):
-        from .parser import unquote
         return StringAttr(unquote(tok.value))
 
 
@@ -150,7 +151,6 @@ class SymbolName(AttrConstraint):
         return a.__class__ is StringAttr
 
     def build(self, tok):
-        from .parser import symbol_name
         return StringAttr(symbol_name(tok.value))
 
     def print(self, a):
@@ -248,32 +248,34 @@ class AffineMapC(AttrConstraint):
 
 
 class IntEnum(AttrConstraint):
-    """An enum stored as an i64 IntegerAttr and written as its case name (`slt`)."""
+    """An enum stored as an IntegerAttr (i64 unless `type` says otherwise, as ODS's
+    I32EnumAttr) and written as its case name (`slt`)."""
 
     grammar = "bare_id"
 
-    def __init__(self, name, cases, default=None):
+    def __init__(self, name, cases, default=None, type=T.i64):
         self.name = name
         self.cases = list(cases)
+        self.type = type
         self.index = {c: i for i, c in enumerate(self.cases)}
         self.desc = f"{name} enum ({', '.join(self.cases)})"
-        self.default = IntegerAttr(self.index[default], T.i64) if default is not None else None
+        self.default = IntegerAttr(self.index[default], type) if default is not None else None
 
     def check(self, a):
-        return a.__class__ is IntegerAttr and 0 <= a.value < len(self.cases)
+        return a.__class__ is IntegerAttr and a.type == self.type and \
+            0 <= a.value < len(self.cases)
 
     def build(self, tok):
         v = tok.value
         if v not in self.index:
-            from .core import IRError
             raise IRError(f"expected {self.desc}, got '{v}'")
-        return IntegerAttr(self.index[v], T.i64)
+        return IntegerAttr(self.index[v], self.type)
 
     def print(self, a):
         return self.cases[a.value]
 
     def attr(self, case):
-        return IntegerAttr(self.index[case], T.i64)
+        return IntegerAttr(self.index[case], self.type)
 
     def case(self, a):
         return self.cases[a.value]

@@ -15,6 +15,7 @@ import re
 from .attributes import UnitAttr, DenseArrayAttr, print_attr_dict
 from .core import IRError, Region
 from . import types as T
+from .opdef import SameOperandsAndResultType, SameTypeOperands
 
 CUSTOM = {}  # name -> CustomDirective
 CUSTOM_CALLBACKS = {}  # grammar rule -> callback, for the rules custom directives add
@@ -504,7 +505,6 @@ def finish_parts(parts, opname_tok):
     """Turn parts into (flat operand tokens, operand types, result types, props, attrs,
     regions, successor tokens), inferring the types the format leaves implicit."""
     d = parts.opdef
-    from .opdef import SameOperandsAndResultType, SameTypeOperands
     ops = [x if x is not None else [] for x in parts.operands]
     if parts.all_operand_types is not None:
         flat = [t for x in ops for t in x]

@@ -16,7 +16,8 @@ start: top_item*
 operation: [op_result_list] op_core [trailing_loc]
 op_result_list: op_result ("," op_result)* "="
 op_result: VALUE_ID [":" INT]
-trailing_loc: "loc" "(" location ")"
+?trailing_loc: "loc" "(" location ")"
+            | LOC_LIT                        -> loc_literal
 
 generic_op: STRING "(" [value_use_list] ")" [successor_list] [properties] [region_list] [attr_dict] ":" function_type
 successor_list: "[" generic_successor ("," generic_successor)* "]"
@@ -60,6 +61,7 @@ attr_entry: attr_key ["=" attribute]
           | DIALECT_ATTR                                -> dialect_attr
           | HASH_ID                                     -> attr_alias
           | "loc" "(" location ")"                      -> loc_attr
+          | LOC_LIT                                     -> loc_literal
 symbol_ref: SYMBOL ("::" SYMBOL)*
 ?dim_value: INT | "?" -> dynamic_dim
 array_values: number ("," number)*
@@ -103,6 +105,7 @@ function_type: "(" [type_list] ")" "->" result_types
              | "(" [type_list] ")"
 type_list: type ("," type)*
 ?non_function_type: INT_TYPE                       -> int_type
+         | TYPE_LIT                                -> type_literal
          | "index"                                 -> index_type
          | FLOAT_TYPE                              -> float_type
          | "none"                                  -> none_type
@@ -118,7 +121,7 @@ type_list: type ("," type)*
 
 FLOAT_TYPE: "f16" | "bf16" | "f32" | "f64" | "f80" | "f128" | "tf32"
 %declare VALUE_ID BLOCK_ID SYMBOL HASH_ID BANG_ID DIALECT_ATTR DIALECT_TYPE STRING FLOAT HEX INT
-%declare BARE_ID INT_TYPE DIMS UNRANKED
+%declare BARE_ID INT_TYPE DIMS UNRANKED TYPE_LIT LOC_LIT
 """
 
 FLOAT_TYPES = ("f16", "bf16", "f32", "f64", "f80", "f128", "tf32")

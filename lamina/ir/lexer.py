@@ -26,25 +26,40 @@ class Token:
         return f"Token({self.type}, {self.value!r})"
 
 
-_ID_REST = r"[A-Za-z0-9_$.\-]"
+def _balanced(depth):
+    """A regex for a `<...>` body nesting up to `depth` levels (`->` does not close it)."""
+    inner = r'(?:->|"(?:[^"\\\n]|\\.)*"|[^<>"])*'
+    for _ in range(depth):
+        inner = r'(?:->|"(?:[^"\\\n]|\\.)*"|[^<>"]|<' + inner + '>)*'
+    return "<" + inner + ">"
+
+
+_SIMPLE_ELT = r"(?:[su]?i[1-9][0-9]*|f16|bf16|f32|f64|index)"
+# Tokens are found by one `finditer` over the text. Frequent multi-token spellings that carry no
+# SSA names -- simple shaped types and file locations -- are single tokens whose value is
+# parsed once per distinct spelling; everything else is MLIR's ordinary lexical grammar.
 _MASTER = re.compile(r"""
- (?P<ws>(?:\s+|//[^\n]*)+)
-|(?P<VALUE_ID>%(?:[A-Za-z0-9_$.\-]+)(?:\#[0-9]+)?)
+ (?P<ws>\s+|//[^\n]*)
+|(?P<VALUE_ID>%[A-Za-z0-9_$.\-]+(?:\#[0-9]+)?)
+|(?P<TYPE_LIT>(?:tensor|memref|vector)<(?:(?:[0-9]+|\?)x)*""" + _SIMPLE_ELT + r""">)
+|(?P<LOC_LIT>loc\("(?:[^"\\\n]|\\.)*":[0-9]+:[0-9]+\))
+|(?P<SHAPED>(?:tensor|memref|vector)<(?:(?:(?:[0-9]+|\?|\[[0-9]+\])x)+|\*x)?)
 |(?P<BLOCK_ID>\^[A-Za-z0-9_$.\-]+)
 |(?P<SYMBOL>@(?:[A-Za-z_$.][A-Za-z0-9_$.\-]*|"(?:[^"\\\n]|\\.)*"))
-|(?P<HASH>\#[A-Za-z_][A-Za-z0-9_$.]*)
-|(?P<BANG>![A-Za-z_][A-Za-z0-9_$.]*)
+|(?P<DIALECT_ATTR>\#[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z0-9_$.]*(?:""" + _balanced(6) + r""")?|\#[A-Za-z_][A-Za-z0-9_$.]*""" + _balanced(6) + r""")
+|(?P<HASH_ID>\#[A-Za-z_][A-Za-z0-9_$.]*)
+|(?P<DIALECT_TYPE>![A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z0-9_$.]*(?:""" + _balanced(6) + r""")?|![A-Za-z_][A-Za-z0-9_$.]*""" + _balanced(6) + r""")
+|(?P<BANG_ID>![A-Za-z_][A-Za-z0-9_$.]*)
 |(?P<STRING>"(?:[^"\\\n]|\\.)*")
 |(?P<FLOAT>[-+]?[0-9]+\.[0-9]*(?:[eE][-+]?[0-9]+)?)
 |(?P<HEX>0x[0-9A-Fa-f]+)
 |(?P<INT>-?[0-9]+)
 |(?P<ID>[A-Za-z_][A-Za-z0-9_$.]*)
 |(?P<PUNCT>->|::|\.\.\.|[(){}\[\]<>,:=*?+\-|])
-""", re.VERBOSE)
+|(?P<bad>.)
+""", re.VERBOSE | re.DOTALL)
 
-_DIMS = re.compile(r"(?:(?:[0-9]+|\?|\[[0-9]+\])x)+|\*x")
 _INT_TYPE = re.compile(r"[su]?i[1-9][0-9]*\Z")
-SHAPED_KEYWORDS = frozenset(("tensor", "memref", "vector"))
 
 
 class Source:
@@ -77,89 +92,74 @@ class Source:
         return lines[i] if 0 <= i < len(lines) else ""
 
 
-def _scan_balanced(text, pos):
-    """End offset of a `<...>` body starting at `pos` (on the `<`), for dialect types and
-    attributes, whose contents belong to their dialect and are kept as text."""
-    n = len(text)
-    closing = {"<": ">", "(": ")", "[": "]", "{": "}"}
-    stack = []
-    i = pos
-    while i < n:
-        c = text[i]
-        if c == '"':
-            i += 1
-            while i < n and text[i] != '"':
-                i += 2 if text[i] == "\\" else 1
-        elif c in closing:
-            stack.append(closing[c])
-        elif c == "-" and i + 1 < n and text[i + 1] == ">":
-            i += 1
-        elif c in ">)]}":
-            if not stack or stack[-1] != c:
-                return -1
-            stack.pop()
-            if not stack:
-                return i + 1
-        i += 1
-    return -1
-
-
 def tokenize(source, keywords, punct):
-    """Yield tokens of `source`; `keywords` maps bare words and `punct` punctuation to the
+    """The tokens of `source`; `keywords` maps bare words and `punct` punctuation to the
     grammar's terminal names."""
-    text = source.text
-    match = _MASTER.match
-    n = len(text)
-    pos = 0
-    prev_shaped = False
-    kw_get = keywords.get
     out = []
     append = out.append
-    while pos < n:
-        m = match(text, pos)
-        if m is None:
-            raise lex_error(source, pos, f"unexpected character '{text[pos]}'")
+    kw_get = keywords.get
+    int_type = _INT_TYPE.match
+    lt = punct["<"]
+    for m in _MASTER.finditer(source.text):
         kind = m.lastgroup
-        end = m.end()
         if kind == "ws":
-            pos = end
             continue
         value = m.group()
+        pos = m.start()
         if kind == "ID":
             t = kw_get(value)
             if t is None:
-                t = "INT_TYPE" if _INT_TYPE.match(value) else "BARE_ID"
+                t = "INT_TYPE" if int_type(value) else "BARE_ID"
             append(Token(t, value, pos))
-            prev_shaped = value in SHAPED_KEYWORDS
-            pos = end
-            continue
-        if kind == "PUNCT":
+        elif kind == "PUNCT":
             append(Token(punct[value], value, pos))
-            pos = end
-            if prev_shaped and value == "<":
-                d = _DIMS.match(text, pos)
-                if d is not None:
-                    append(Token("UNRANKED" if d.group() == "*x" else "DIMS", d.group(), pos))
-                    pos = d.end()
-            prev_shaped = False
-            continue
-        prev_shaped = False
-        if kind == "HASH" or kind == "BANG":
-            if end < n and text[end] == "<":
-                close = _scan_balanced(text, end)
-                if close < 0:
-                    raise lex_error(source, end, "unbalanced '<' in dialect "
-                                    + ("attribute" if kind == "HASH" else "type"))
-                value = text[pos:close]
-                end = close
-                kind = "DIALECT_ATTR" if kind == "HASH" else "DIALECT_TYPE"
-            elif "." in value:
-                kind = "DIALECT_ATTR" if kind == "HASH" else "DIALECT_TYPE"
-            else:
-                kind = "HASH_ID" if kind == "HASH" else "BANG_ID"
-        append(Token(kind, value, pos))
-        pos = end
+        elif kind == "SHAPED":
+            i = value.index("<")
+            append(Token(keywords[value[:i]], value[:i], pos))
+            append(Token(lt, "<", pos + i))
+            dims = value[i + 1:]
+            if dims:
+                append(Token("UNRANKED" if dims == "*x" else "DIMS", dims, pos + i + 1))
+        elif kind == "bad":
+            c = value
+            if c in "#!":
+                raise lex_error(source, pos, f"unbalanced '<' or bad name after '{c}'")
+            if c == '"':
+                raise lex_error(source, pos, "expected '\"' in string literal")
+            raise lex_error(source, pos, f"unexpected character '{c}'"
+                            if c.isprintable() else f"unexpected character (code {ord(c)})")
+        else:
+            append(Token(kind, value, pos))
     return out
+
+
+def unquote(s):
+    """The value of an MLIR string literal (with its quotes)."""
+    body = s[1:-1]
+    if "\\" not in body:
+        return body
+    out = bytearray()
+    i = 0
+    n = len(body)
+    while i < n:
+        c = body[i]
+        if c == "\\" and i + 1 < n:
+            nx = body[i + 1]
+            if nx in "nt\"\\":
+                out += {"n": b"\n", "t": b"\t", '"': b'"', "\\": b"\\"}[nx]
+                i += 2
+                continue
+            out.append(int(body[i + 1:i + 3], 16))
+            i += 3
+            continue
+        out += c.encode("utf-8")
+        i += 1
+    return out.decode("utf-8", errors="replace")
+
+
+def symbol_name(tok_value):
+    v = tok_value[1:]
+    return unquote(v) if v.startswith('"') else v
 
 
 def lex_error(source, pos, message):

@@ -6,9 +6,11 @@ before the op itself (and so before the op names the entry block's arguments).
 
 from __future__ import annotations
 
+import gc
 import re
 
 import lark
+from lark.exceptions import GrammarError
 from lark.parsers.lalr_analysis import Shift
 
 from . import registry
@@ -19,42 +21,14 @@ from .attributes import (ArrayAttr, CallSiteLoc, DenseArrayAttr, DenseElementsAt
                          DictionaryAttr, FileLineColLoc, FloatAttr, FusedLoc, IntegerAttr,
                          Location, NameLoc, OpaqueAttr, StridedLayoutAttr, StringAttr,
                          SymbolRefAttr, TypeAttr, UNKNOWN_LOC, UnitAttr, from_float_bits)
-from .core import Block, IRError, Operation, Region, Use
+from .core import Block, IRError, Operation, OpResult, Region, Use
+from .opdef import IsolatedFromAbove
 from .diagnostics import Diagnostic
 from .format import ParsedParts, finish_parts
 from .grammar import GrammarBuilder
-from .lexer import Source, Token, tokenize
+from .lexer import Source, Token, symbol_name, tokenize, unquote
 
 _KEYWORD = re.compile(r'"([A-Za-z_][A-Za-z0-9_.$]*)"')
-
-
-def unquote(s):
-    """The value of an MLIR string literal (with its quotes)."""
-    body = s[1:-1]
-    if "\\" not in body:
-        return body
-    out = bytearray()
-    i = 0
-    n = len(body)
-    while i < n:
-        c = body[i]
-        if c == "\\" and i + 1 < n:
-            nx = body[i + 1]
-            if nx in "nt\"\\":
-                out += {"n": b"\n", "t": b"\t", '"': b'"', "\\": b"\\"}[nx]
-                i += 2
-                continue
-            out.append(int(body[i + 1:i + 3], 16))
-            i += 3
-            continue
-        out += c.encode("utf-8")
-        i += 1
-    return out.decode("utf-8", errors="replace")
-
-
-def symbol_name(tok_value):
-    v = tok_value[1:]
-    return unquote(v) if v.startswith('"') else v
 
 
 # -- the tables ------------------------------------------------------------------------------
@@ -84,9 +58,7 @@ class _Tables:
                                                                            "f64", "f80", "f128",
                                                                            "tf32"}
         text = g.text(words) + "\n" + "\n".join(terminal_defs)
-        callbacks = _callback_class(self.op_rule_class)
-        self.lark = lark.Lark(text, parser="lalr", lexer=_NoLexer, maybe_placeholders=True,
-                              transformer=callbacks(), start="start")
+        self.lark = _build_lark(text, _callback_class(self.op_rule_class)())
         self.keywords = dict(self.op_terminals)
         self.punct = {}
         self.names = {}
@@ -112,7 +84,7 @@ class _Tables:
         table = parser.parse_table
         self.start_state = table.start_states["start"]
         self.end_state = table.end_states["start"]
-        cbs = parser.callbacks
+        cbs = _make_callbacks(self.lark.rules, self.lark.options.transformer)
         self.states = {}
         for state, actions in table.states.items():
             row = {}
@@ -122,6 +94,85 @@ class _Tables:
                 else:
                     row[tok] = (False, (len(arg.expansion), arg.origin.name, cbs[arg]))
             self.states[state] = row
+
+
+def _build_lark(text, callbacks):
+    """lark's LALR analysis of the full grammar takes a second; its result is cached on disk
+    under the grammar's hash, written to a private file first and renamed into place so that
+    concurrent processes never read a partial file."""
+    import hashlib
+    import os
+    from .cachedir import cache_dir
+    opts = dict(parser="lalr", lexer=_NoLexer, maybe_placeholders=True, transformer=callbacks,
+                start="start")
+    d = cache_dir("grammar")
+    if d is None:
+        return lark.Lark(text, **opts)
+    key = hashlib.sha256((text + lark.__version__).encode()).hexdigest()[:32]
+    final = os.path.join(d, f"{key}.lark")
+    if os.path.exists(final):
+        return lark.Lark(text, cache=final, **opts)
+    tmp = f"{final}.{os.getpid()}.tmp"
+    parser = lark.Lark(text, cache=tmp, **opts)
+    try:
+        os.replace(tmp, final)
+    except OSError:
+        pass
+    return parser
+
+
+def _make_callbacks(rules, transformer):
+    """Reduction callbacks equivalent to lark's parse-tree builder (filtered anonymous tokens,
+    placeholders for absent optionals, inlined `_rules`, `?rule` single-child expansion), but
+    generated as one small function per rule shape, and with inlined rules producing plain lists
+    rather than Tree objects: this is most of the parser's run time."""
+    cbs = {}
+    cache = {}
+    for rule in rules:
+        opts = rule.options
+        exp = rule.expansion
+        empty = opts.empty_indices
+        if empty:
+            bits = "".join(str(int(b)) for b in empty)
+            nones = [len(ones) for ones in bits.split("0")]
+        else:
+            nones = [0] * (len(exp) + 1)
+        parts = []
+        pending = 0
+        for i, sym in enumerate(exp):
+            pending += nones[i]
+            if opts.keep_all_tokens or not (sym.is_term and sym.filter_out):
+                if pending:
+                    parts.append(f"[None] * {pending}")
+                    pending = 0
+                if not sym.is_term and sym.name.startswith("_"):
+                    parts.append(f"s[{i}]")
+                else:
+                    parts.append(f"[s[{i}]]")
+        pending += nones[len(exp)]
+        if pending:
+            parts.append(f"[None] * {pending}")
+        body = " + ".join(parts) if parts else "[]"
+        name = rule.alias or opts.template_source or rule.origin.name
+        inline = rule.origin.name.startswith("_")
+        expand1 = opts.expand1 and not rule.alias
+        user = None if inline else getattr(transformer, name, None)
+        if user is None and expand1:
+            user = list  # a `?rule` whose alternatives each keep one child
+        elif user is None and not inline:
+            raise GrammarError(f"no callback for grammar rule '{name}'")
+        key = (body, inline, expand1)
+        make = cache.get(key)
+        if make is None:
+            if inline:
+                src = f"lambda s: {body}"
+            elif expand1:
+                src = f"lambda cb: lambda s: (lambda c: c[0] if len(c) == 1 else cb(c))({body})"
+            else:
+                src = f"lambda cb: lambda s: cb({body})"
+            make = cache[key] = eval(src)
+        cbs[rule] = make if inline else make(user)
+    return cbs
 
 
 class _NoLexer(lark.lexer.Lexer):
@@ -200,6 +251,9 @@ def _callback_class(op_rules):
         raise S().error(tok, message)
 
     class Callbacks(lark.Transformer):
+        def start(self, c):
+            return c
+
         # ---- ops
         def operation(self, c):
             results, op, loc = c
@@ -225,8 +279,12 @@ def _callback_class(op_rules):
             tok, n = c
             return (tok, int(n.value) if n is not None else 1)
 
-        def trailing_loc(self, c):
-            return c[0]
+        def loc_literal(self, c):
+            v = c[0].value
+            colon2 = v.rindex(":")
+            colon1 = v.rindex(":", 0, colon2)
+            return FileLineColLoc(unquote(v[4:colon1]), int(v[colon1 + 1:colon2]),
+                                  int(v[colon2 + 1:-1]))
 
         def generic_op(self, c):
             name_tok, operands, succs, props, regions, attrs, ftype = c
@@ -540,7 +598,17 @@ def _callback_class(op_rules):
         # ---- types
         def function_type(self, c):
             ins, outs = c
-            return T.FunctionType(ins or [], outs if isinstance(outs, list) else [outs])
+            # `-> ()` reaches here as None: the `?result_types` rule inlines its empty list
+            return T.FunctionType(ins or [], outs if isinstance(outs, list) else
+                                  [] if outs is None else [outs])
+
+        def type_literal(self, c):
+            v = c[0].value
+            cache = S().type_cache
+            t = cache.get(v)
+            if t is None:
+                t = cache[v] = _simple_shaped_type(v)
+            return t
 
         def single_result(self, c):
             return [c[0]]
@@ -667,7 +735,9 @@ def _callback_class(op_rules):
                         entry.add_argument(t)
                     st.arg_names[entry] = [a for a, _ in args]
             for f in cls.opdef.regions:
-                if f.implicit_terminator is not None and f.kind == "single":
+                # a region the syntax left out (scf.if's `else`) stays empty
+                if f.implicit_terminator is not None and f.kind == "single" and \
+                        parts.regions[f.index]:
                     _ensure_terminator(op.regions[f.index], f.implicit_terminator)
             return op
         return build
@@ -692,7 +762,6 @@ def _ensure_terminator(region, name):
 
 def _init_parsed(op, operand_toks, operand_types, result_types, props, attrs, regions, succs,
                  loc):
-    from .core import OpResult
     op.operands = operand_toks
     _state[0].expected[op] = operand_types
     op.results = [OpResult(t, op, i) for i, t in enumerate(result_types)]
@@ -705,6 +774,27 @@ def _init_parsed(op, operand_toks, operand_types, result_types, props, attrs, re
     op.successors = succs
     op.parent = op.prev = op.next = None
     op.loc = loc
+
+
+def _simple_shaped_type(text):
+    """`tensor<4x?xf32>`, `memref<4xi8>`, `vector<8xf32>`: the lexer's TYPE_LIT spellings."""
+    lt = text.index("<")
+    kind = text[:lt]
+    parts = text[lt + 1:-1].split("x")
+    et = parts[-1]
+    if et == "index":
+        elt = T.index
+    elif et[0] in "su" or et[0] == "i":
+        elt = T.IntegerType(int(et[1:]), "") if et[0] == "i" else T.IntegerType(int(et[2:]),
+                                                                                 et[0])
+    else:
+        elt = T.FloatType(et)
+    shape = tuple(T.DYNAMIC if d == "?" else int(d) for d in parts[:-1])
+    if kind == "tensor":
+        return T.RankedTensorType(shape, elt)
+    if kind == "memref":
+        return T.MemRefType(shape, elt)
+    return T.VectorType(shape, elt)
 
 
 def _num(tok):
@@ -832,6 +922,18 @@ def _run(tab, toks, st):
 
 def parse_source(source, allow_unregistered=False):
     """Parse a `Source` into its top-level operations (a builtin.module, usually)."""
+    # Parsing allocates millions of small objects that all stay alive; the cyclic collector
+    # would rescan them over and over (quadratic in the input), so it waits until we are done.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_source(source, allow_unregistered)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_source(source, allow_unregistered):
     tab = tables()
     toks = tokenize(source, tab.keywords, tab.punct)
     st = ParseState(source, allow_unregistered)
@@ -842,8 +944,7 @@ def parse_source(source, allow_unregistered=False):
             items = _run(tab, toks, st)
         except lark.exceptions.VisitError as e:
             raise e.orig_exc
-        items = [x for x in (items.children if hasattr(items, "children") else items)
-                 if x is not None]
+        items = [x for x in items if x is not None]
     finally:
         _state[0] = prev
     module = _wrap_module(items, source)
@@ -969,7 +1070,6 @@ def _resolve(module, st):
 
 
 def _isolated(op):
-    from .opdef import IsolatedFromAbove
     return IsolatedFromAbove in op.opdef.traits
 
 

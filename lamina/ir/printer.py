@@ -4,6 +4,8 @@ generic form for every op (`generic=True`, as `--mlir-print-op-generic`)."""
 from __future__ import annotations
 
 from .attributes import print_attr_dict
+from .core import BlockArgument
+from .opdef import IsolatedFromAbove
 from .types import FunctionType
 
 
@@ -27,7 +29,6 @@ class Printer:
     def name(self, v):
         n = self.names.get(v)
         if n is None:
-            from .core import BlockArgument
             if v.__class__ is BlockArgument:
                 if v.block.parent is not None and v.block is v.block.parent.blocks[0]:
                     n = f"%arg{self.next_arg}"
@@ -61,7 +62,6 @@ class Printer:
 
     # -- ops --------------------------------------------------------------------------
     def print_op(self, op, top=True):
-        from .opdef import IsolatedFromAbove
         if top or (op.opdef is not None and IsolatedFromAbove in op.opdef.traits):
             if op.results:
                 self.name(op.results[0])

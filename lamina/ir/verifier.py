@@ -89,9 +89,8 @@ def _verify_traits(op, traits):
         if t.name == "HasParent":
             p = op.parent_op
             if p is None or p.name not in t.args:
-                names = ", ".join(f"'{a}'" for a in t.args)
                 raise _err(op, f"expects parent op {'to be one of ' if len(t.args) > 1 else ''}"
-                               f"{names}")
+                               f"'{', '.join(t.args)}'")
 
 
 def _needs_terminator(op):

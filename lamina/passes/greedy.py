@@ -98,7 +98,7 @@ class GreedyDriver:
             return
         if self.fold and op.opdef is not None and self._try_fold(op):
             return
-        for p in self.by_name.get(op.name, ()) + self.any:
+        for p in self.by_name.get(op.name, []) + self.any:
             rw.set_insertion_point_before(op)
             if p.match_and_rewrite(op, rw):
                 self.changed = True

@@ -173,6 +173,21 @@ def process(text, name, line_offset, o, out):
         return None
     except IRError as e:
         return diagnostic_from(e, sources)
+    except RecursionError:
+        return f"{name}: error: input nests too deeply"
+    except Exception as e:  # a bug in lamina: say so plainly; LAMINA_TRACEBACK=1 shows where
+        return internal_error(name, e)
+
+
+def internal_error(name, e):
+    import os
+    import traceback
+    text = f"{name}: error: internal compiler error: {type(e).__name__}: {e}"
+    if os.environ.get("LAMINA_TRACEBACK"):
+        text += "\n" + "".join(traceback.format_exception(e))
+    else:
+        text += "\n(set LAMINA_TRACEBACK=1 for the Python traceback, and please report it)"
+    return text
 
 
 def main(argv=None):

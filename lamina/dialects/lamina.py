@@ -1,0 +1,153 @@
+"""The `lamina` dialect: value-semantic tensor ops named after the public API.
+
+Each op is defined once here: types and shape inference, verifier, folder, and (added by the
+later levels through the same class) its lowering hook and derivative. This module holds the
+shared machinery (broadcasting, shape inference bases, formats) and the ops themselves.
+"""
+
+from __future__ import annotations
+
+from ..ir import types as T
+from ..ir.attributes import DenseElementsAttr
+from ..ir.constraints import AnyTensor, DenseElements, TypeConstraint
+from ..ir.core import IRError
+from ..ir.opdef import (Commutative, ConstantLike, Op, Pure, SameOperandsAndResultType, operand,
+                        prop, result)
+from ..ir import registry
+
+RankedTensor = TypeConstraint(lambda t: t.__class__ is T.RankedTensorType, "ranked tensor")
+
+
+def broadcast_shapes(a, b):
+    """NumPy broadcasting of two shapes with dynamic (`?`) dims, or None if incompatible.
+    A `?` against 1 stays `?`; against n it becomes n (checked at run time)."""
+    out = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x == y:
+            out.append(x)
+        elif x == 1:
+            out.append(y)
+        elif y == 1:
+            out.append(x)
+        elif x == T.DYNAMIC:
+            out.append(y)
+        elif y == T.DYNAMIC:
+            out.append(x)
+        else:
+            return None
+    return tuple(reversed(out))
+
+
+class TensorOp(Op):
+    """Base of the dialect's ops: result types come from `infer_types(operand types, props)`,
+    used both by builders and by the verifier, so the two never disagree."""
+
+    traits = (Pure,)
+
+    @classmethod
+    def infer_types(cls, operand_types, props):
+        raise NotImplementedError
+
+    def infer_result_types(self, operands, properties):
+        return self.infer_types([v.type for v in operands], properties)
+
+    def verify_(self):
+        try:
+            expected = self.infer_types([v.type for v in self.operands], self.properties)
+        except IRError as e:
+            raise self.error(e.message)
+        actual = [r.type for r in self.results]
+        if len(expected) != len(actual) or any(
+                not _compatible(e, a) for e, a in zip(expected, actual)):
+            raise self.error(f"inferred type(s) {', '.join(map(str, expected))} are "
+                             f"incompatible with return type(s) {', '.join(map(str, actual))}")
+
+
+def _compatible(inferred, actual):
+    """A result may be more static than inference could tell (a `?` resolved by the user)."""
+    if inferred == actual:
+        return True
+    if inferred.__class__ is not T.RankedTensorType or actual.__class__ is not T.RankedTensorType:
+        return False
+    return inferred.element_type == actual.element_type and len(inferred.shape) == len(
+        actual.shape) and all(i == a or i == T.DYNAMIC for i, a in zip(inferred.shape,
+                                                                        actual.shape))
+
+
+class ElementwiseBinaryOp(TensorOp):
+    """`lamina.add %a, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>`"""
+
+    lhs = operand(RankedTensor)
+    rhs = operand(RankedTensor)
+    output = result(RankedTensor)
+    assembly_format = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
+
+    @classmethod
+    def infer_types(cls, operand_types, props):
+        a, b = operand_types
+        if a.element_type != b.element_type:
+            raise IRError(f"operands have different element types: {a.element_type} and "
+                          f"{b.element_type}")
+        shape = broadcast_shapes(a.shape, b.shape)
+        if shape is None:
+            raise IRError(f"operand shapes {_shape_str(a)} and {_shape_str(b)} are not "
+                          f"broadcast-compatible")
+        return [T.RankedTensorType(shape, cls.result_element_type(a.element_type))]
+
+    @staticmethod
+    def result_element_type(et):
+        return et
+
+
+def _shape_str(t):
+    return "(" + ", ".join("?" if d == T.DYNAMIC else str(d) for d in t.shape) + ")"
+
+
+class ConstantOp(Op):
+    """A tensor constant: `%0 = lamina.constant dense<1.0> : tensor<2xf32>`."""
+
+    name = "lamina.constant"
+    value = prop(DenseElements())
+    output = result(AnyTensor)
+    traits = (Pure, ConstantLike)
+    assembly_format = "attr-dict $value"
+    examples = ("func.func @f() -> tensor<2xf32> {\n"
+                "  %0 = lamina.constant dense<[1.0, 2.0]> : tensor<2xf32>\n"
+                "  return %0 : tensor<2xf32>\n}",)
+
+    @classmethod
+    def infer_parsed_types(cls, parts):
+        parts.result_types[0] = [parts.props["value"].type]
+
+    @classmethod
+    def build(cls, array, type, loc=None):
+        return cls(value=DenseElementsAttr(type, array), result_types=[type], loc=loc)
+
+    def verify_(self):
+        if self.properties["value"].type != self.results[0].type:
+            raise self.error("value type must match the result type")
+
+
+class AddOp(ElementwiseBinaryOp):
+    """Elementwise sum with NumPy broadcasting."""
+
+    name = "lamina.add"
+    traits = (Pure, Commutative)
+    examples = ("func.func @f(%arg0: tensor<2x3xf32>, %arg1: tensor<3xf32>) -> tensor<2x3xf32> {\n"
+                "  %0 = lamina.add %arg0, %arg1 : (tensor<2x3xf32>, tensor<3xf32>) -> "
+                "tensor<2x3xf32>\n  return %0 : tensor<2x3xf32>\n}",)
+
+
+def _materialize(attr, type, loc):
+    if isinstance(attr, DenseElementsAttr) and attr.type == type:
+        return ConstantOp(value=attr, result_types=[type], loc=loc)
+    return None
+
+
+registry.register_constant_materializer("lamina", _materialize)
+registry.DIALECTS["lamina"] = "value-semantic tensor ops of the public API"
+
+__all__ = ["broadcast_shapes", "TensorOp", "ElementwiseBinaryOp", "ConstantOp", "AddOp",
+           "SameOperandsAndResultType"]
