@@ -450,6 +450,9 @@ def compile_format(opdef, text):
             elif t == "regions":
                 elems.append(RegionVar(opdef.regions[0]))
                 i += 1
+            elif t == "^" and elems:
+                anchor = elems[-1]  # `type($x)^`, `custom<..>(..)^`
+                i += 1
             else:
                 raise IRError(f"unexpected '{t}' in assembly format of {opdef.name}")
         return elems, anchor, i

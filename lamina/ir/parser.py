@@ -385,7 +385,7 @@ def _callback_class(op_rules):
         # ---- attributes
         def attr_dict(self, c):
             d = {}
-            for k, v in c:
+            for k, v in filter(None, c):  # `{}` has one None child
                 if k in d:
                     fail(None, f"duplicate key '{k}' in dictionary attribute")
                 d[k] = v
@@ -736,9 +736,13 @@ def _callback_class(op_rules):
                     st.arg_names[entry] = [a for a, _ in args]
             for f in cls.opdef.regions:
                 # a region the syntax left out (scf.if's `else`) stays empty
-                if f.implicit_terminator is not None and f.kind == "single" and \
-                        parts.regions[f.index]:
+                if f.kind != "single" or not parts.regions[f.index]:
+                    continue
+                if f.implicit_terminator is not None:
                     _ensure_terminator(op.regions[f.index], f.implicit_terminator)
+                elif f.single_block and not op.regions[f.index].blocks:
+                    # `module {}` has its one (empty) block, as ODS-generated parsers make it
+                    op.regions[f.index].add_block(Block())
             return op
         return build
 
@@ -776,20 +780,23 @@ def _init_parsed(op, operand_toks, operand_types, result_types, props, attrs, re
     op.loc = loc
 
 
+_DIMS_THEN_TYPE = re.compile(r"((?:(?:[0-9]+|\?)x)*)(.*)")
+
+
 def _simple_shaped_type(text):
-    """`tensor<4x?xf32>`, `memref<4xi8>`, `vector<8xf32>`: the lexer's TYPE_LIT spellings."""
+    """`tensor<4x?xf32>`, `memref<4xi8>`, `vector<8xindex>`: the lexer's TYPE_LIT spellings."""
     lt = text.index("<")
     kind = text[:lt]
-    parts = text[lt + 1:-1].split("x")
-    et = parts[-1]
+    dims, et = _DIMS_THEN_TYPE.match(text, lt + 1, len(text) - 1).groups()
     if et == "index":
         elt = T.index
-    elif et[0] in "su" or et[0] == "i":
-        elt = T.IntegerType(int(et[1:]), "") if et[0] == "i" else T.IntegerType(int(et[2:]),
-                                                                                 et[0])
+    elif et[0] == "i":
+        elt = T.IntegerType(int(et[1:]))
+    elif et[0] in "su":
+        elt = T.IntegerType(int(et[2:]), et[0])
     else:
         elt = T.FloatType(et)
-    shape = tuple(T.DYNAMIC if d == "?" else int(d) for d in parts[:-1])
+    shape = tuple(T.DYNAMIC if d == "?" else int(d) for d in dims.split("x")[:-1])
     if kind == "tensor":
         return T.RankedTensorType(shape, elt)
     if kind == "memref":

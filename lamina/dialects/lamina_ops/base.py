@@ -1,19 +1,12 @@
-"""The `lamina` dialect: value-semantic tensor ops named after the public API.
-
-Each op is defined once here: types and shape inference, verifier, folder, and (added by the
-later levels through the same class) its lowering hook and derivative. This module holds the
-shared machinery (broadcasting, shape inference bases, formats) and the ops themselves.
-"""
+"""Shared machinery of the `lamina` dialect's ops: broadcasting, the TensorOp base whose shape
+inference also drives verification, and common op shapes with their assembly formats."""
 
 from __future__ import annotations
 
-from ..ir import types as T
-from ..ir.attributes import DenseElementsAttr
-from ..ir.constraints import AnyTensor, DenseElements, TypeConstraint
-from ..ir.core import IRError
-from ..ir.opdef import (Commutative, ConstantLike, Op, Pure, SameOperandsAndResultType, operand,
-                        prop, result)
-from ..ir import registry
+from ...ir import types as T
+from ...ir.constraints import TypeConstraint
+from ...ir.core import IRError
+from ...ir.opdef import Op, Pure, operand, result
 
 RankedTensor = TypeConstraint(lambda t: t.__class__ is T.RankedTensorType, "ranked tensor")
 
@@ -103,51 +96,3 @@ class ElementwiseBinaryOp(TensorOp):
 
 def _shape_str(t):
     return "(" + ", ".join("?" if d == T.DYNAMIC else str(d) for d in t.shape) + ")"
-
-
-class ConstantOp(Op):
-    """A tensor constant: `%0 = lamina.constant dense<1.0> : tensor<2xf32>`."""
-
-    name = "lamina.constant"
-    value = prop(DenseElements())
-    output = result(AnyTensor)
-    traits = (Pure, ConstantLike)
-    assembly_format = "attr-dict $value"
-    examples = ("func.func @f() -> tensor<2xf32> {\n"
-                "  %0 = lamina.constant dense<[1.0, 2.0]> : tensor<2xf32>\n"
-                "  return %0 : tensor<2xf32>\n}",)
-
-    @classmethod
-    def infer_parsed_types(cls, parts):
-        parts.result_types[0] = [parts.props["value"].type]
-
-    @classmethod
-    def build(cls, array, type, loc=None):
-        return cls(value=DenseElementsAttr(type, array), result_types=[type], loc=loc)
-
-    def verify_(self):
-        if self.properties["value"].type != self.results[0].type:
-            raise self.error("value type must match the result type")
-
-
-class AddOp(ElementwiseBinaryOp):
-    """Elementwise sum with NumPy broadcasting."""
-
-    name = "lamina.add"
-    traits = (Pure, Commutative)
-    examples = ("func.func @f(%arg0: tensor<2x3xf32>, %arg1: tensor<3xf32>) -> tensor<2x3xf32> {\n"
-                "  %0 = lamina.add %arg0, %arg1 : (tensor<2x3xf32>, tensor<3xf32>) -> "
-                "tensor<2x3xf32>\n  return %0 : tensor<2x3xf32>\n}",)
-
-
-def _materialize(attr, type, loc):
-    if isinstance(attr, DenseElementsAttr) and attr.type == type:
-        return ConstantOp(value=attr, result_types=[type], loc=loc)
-    return None
-
-
-registry.register_constant_materializer("lamina", _materialize)
-registry.DIALECTS["lamina"] = "value-semantic tensor ops of the public API"
-
-__all__ = ["broadcast_shapes", "TensorOp", "ElementwiseBinaryOp", "ConstantOp", "AddOp",
-           "SameOperandsAndResultType"]
