@@ -1,0 +1,5 @@
+"""Conversions between levels, one module per conversion, each registered as a pass by name
+(`lamina-opt --convert-structured-to-loops`), and the translations out of MLIR."""
+
+from . import structured_to_loops  # noqa: F401
+from . import scf_to_cf  # noqa: F401
