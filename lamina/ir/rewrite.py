@@ -36,7 +36,11 @@ class PatternRewriter:
         self.after = True
 
     def insert(self, new_op):
+        """Insert at the insertion point; an op without a location takes the anchor's, so
+        what a rewrite produces keeps pointing at the source it came from."""
         a = self.anchor
+        if new_op.loc is None:
+            new_op.loc = a.loc
         if self.after:
             a.parent.insert_after(a, new_op)
             self.anchor = new_op

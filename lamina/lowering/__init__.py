@@ -3,3 +3,4 @@
 
 from . import structured_to_loops  # noqa: F401
 from . import scf_to_cf  # noqa: F401
+from . import to_llvm  # noqa: F401

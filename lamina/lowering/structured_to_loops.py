@@ -135,6 +135,32 @@ def _emit_body(rw, op, ivs):
         rw.insert(_op("memref.store")(mapping.get(val, val), v, indices[len(ins) + k]))
 
 
+def _identity_layout(t):
+    return t.layout is None or getattr(t.layout, "is_identity", False)
+
+
+def lower_strided_copy(rw, op):
+    """A memref.copy with a non-identity layout on either side, as a loop nest of loads and
+    stores (an identity copy stays: it becomes one memcpy)."""
+    src, dst = op.operands
+    rw.set_insertion_point_before(op)
+    t = src.type
+    sizes = [index_const(rw, d) if d != T.DYNAMIC else
+             rw.insert(_op("memref.dim")(src, index_const(rw, i))).results[0]
+             for i, d in enumerate(t.shape)]
+    if t.rank:
+        zero, one = index_const(rw, 0), index_const(rw, 1)
+        p = rw.insert(_op("scf.parallel").build([zero] * t.rank, sizes, [one] * t.rank,
+                                               loc=op.loc))
+        rw.set_insertion_point_before(p.body.last)
+        ivs = list(p.induction_vars)
+    else:
+        ivs = []
+    v = rw.insert(_op("memref.load")(src, ivs)).results[0]
+    rw.insert(_op("memref.store")(v, dst, ivs))
+    op.erase()
+
+
 @register_pass
 class ConvertStructuredToLoops(Pass):
     argument = "convert-structured-to-loops"
@@ -145,3 +171,6 @@ class ConvertStructuredToLoops(Pass):
         rw = PatternRewriter()
         for g in [o for o in op.walk() if o.name == "structured.generic"]:
             lower_generic(rw, g)
+        for c in [o for o in op.walk() if o.name == "memref.copy"]:
+            if not (_identity_layout(c.operands[0].type) and _identity_layout(c.operands[1].type)):
+                lower_strided_copy(rw, c)

@@ -102,9 +102,11 @@ class ConversionRewriter(PatternRewriter):
                 a.uses = [u for u in a.uses if u.owner is c]
 
 
-def apply_conversion(root, patterns, converter, is_legal):
+def apply_conversion(root, patterns, converter, is_legal, reconcile=True):
     """Convert every op nested in `root` for which `is_legal(op)` is False. Raises IRError
-    naming the first op no pattern could convert."""
+    naming the first op no pattern could convert. With `reconcile` off the casts stay for a
+    later conversion (or reconcile-unrealized-casts) to consume, as between MLIR's
+    per-dialect conversions."""
     by_name = {}
     for p in patterns:
         by_name.setdefault(p.op_name, []).append(p)
@@ -118,7 +120,8 @@ def apply_conversion(root, patterns, converter, is_legal):
                 break
         else:
             raise IRError(f"failed to legalize operation '{op.name}'", op.loc)
-    reconcile_casts(root)
+    if reconcile:
+        reconcile_casts(root)
 
 
 def reconcile_casts(root):
