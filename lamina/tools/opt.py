@@ -193,7 +193,7 @@ def internal_error(name, e):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     try:
-        from .. import passes as _passes  # noqa: F401  (registers the passes)
+        from .. import lowering  # noqa: F401  (registers the conversions as passes)
         from ..passes import PASSES
         from ..ir import IRError
         from ..ir.diagnostics import diagnostic_from
