@@ -5,9 +5,9 @@ from __future__ import annotations
 from ..ir import types as T
 from ..ir.attributes import ArrayAttr, DictionaryAttr, StringAttr, TypeAttr, print_attr_dict, \
     print_symbol
-from ..ir.constraints import (AnyType, ArrayOf, FlatSymbolRef, StrAttr, SymbolName, TypeAttrOf,
+from ..ir.constraints import (ArrayOf, FlatSymbolRef, StrAttr, SymbolName, TypeAttrOf,
                               TypeConstraint, Unit)
-from ..ir.core import Block, IRError, Region
+from ..ir.core import Block, IRError
 from ..ir.format import custom_directive
 from ..ir.opdef import (AutomaticAllocationScope, ConstantLike, HasParent, IsolatedFromAbove, Op,
                         Pure, ReturnLike, Symbol, Terminator, opt_prop, prop, region, result,
@@ -107,7 +107,7 @@ class FuncOp(Op):
     assembly_format = ("custom<FunctionHeader>($sym_visibility, $sym_name, $function_type, "
                        "$arg_attrs, $res_attrs) attr-dict-with-keyword ($body^)?")
     examples = (
-        "func.func @f(%arg0: i32 {llvm.noalias}, %arg1: f32) -> (i32 {foo.res}) "
+        "func.func @f(%arg0: i32 {foo.arg}, %arg1: f32) -> (i32 {foo.res}) "
         "attributes {foo.fn} {\n  return %arg0 : i32\n}",
         "func.func private @decl(i32, f32) -> f32",
         "func.func @g() {\n  return\n}",
@@ -212,6 +212,7 @@ class CallIndirectOp(Op):
     """A call of a function value."""
 
     name = "func.call_indirect"
+    aliases = ("call_indirect",)
     callee = operand(FunctionTypeC)
     callee_operands = var_operand()
     results_ = var_result()
@@ -230,6 +231,7 @@ class ConstantOp(Op):
     """A function symbol as a value."""
 
     name = "func.constant"
+    aliases = ("constant",)
     value = prop(FlatSymbolRef())
     result_ = result(FunctionTypeC)
     traits = (Pure, ConstantLike)

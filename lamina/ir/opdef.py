@@ -148,11 +148,17 @@ class opt_result(result):
 
 
 class prop(_Field):
-    """An inherent attribute (a property)."""
+    """An inherent attribute (a property). `key`: its name where that cannot be the Python
+    attribute's (a property called `name`, as memref.get_global's)."""
 
-    def __init__(self, constraint=None, optional=False):
+    def __init__(self, constraint=None, optional=False, key=None):
         self.constraint = constraint if constraint is not None else AnyAttr()
         self.optional = optional or self.constraint.default is not None
+        self.name = key
+
+    def __set_name__(self, owner, name):
+        if self.name is None:
+            self.name = name
 
     def __get__(self, op, cls=None):
         if op is None:
@@ -161,8 +167,8 @@ class prop(_Field):
         return v if v is not None else self.constraint.default
 
 
-def opt_prop(constraint=None):
-    return prop(constraint, optional=True)
+def opt_prop(constraint=None, key=None):
+    return prop(constraint, optional=True, key=key)
 
 
 class region(_Field):
@@ -280,7 +286,7 @@ class Op(Operation):
                 elif isinstance(f, result):
                     _add(d.results, f)
                 elif isinstance(f, prop):
-                    d.props[attr] = f
+                    d.props[f.name] = f
                 elif isinstance(f, region):
                     _add(d.regions, f)
                 elif isinstance(f, successor):

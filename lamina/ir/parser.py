@@ -54,12 +54,14 @@ class _Tables:
             g.extra_rules.append(fmt.rule(g, rule, term))
             self.op_rule_class[rule] = cls
         base = g.text(())
-        words = set(_KEYWORD.findall(base)) - set(self.op_terminals) - {"f16", "bf16", "f32",
-                                                                           "f64", "f80", "f128",
-                                                                           "tf32"}
+        words = set(_KEYWORD.findall(base)) - {"f16", "bf16", "f32", "f64", "f80", "f128",
+                                               "tf32"}
         text = g.text(words) + "\n" + "\n".join(terminal_defs)
         self.lark = _build_lark(text, _callback_class(self.op_rule_class)())
         self.keywords = dict(self.op_terminals)
+        # a word that is both an op alias and a keyword of some syntax (`constant`: func.constant
+        # and memref.global's flag) lexes as the op; the parser falls back to the keyword
+        self.shadowed_keywords = {}
         self.punct = {}
         self.names = {}
         for t in self.lark.terminals:
@@ -69,6 +71,8 @@ class _Tables:
                 self.names[t.name] = f"'{v}'"
                 if _KEYWORD.fullmatch(f'"{v}"'):
                     self.keywords.setdefault(v, t.name)
+                    if self.keywords[v] != t.name:
+                        self.shadowed_keywords[v] = t.name
                 else:
                     self.punct[v] = t.name
         for ft in ("f16", "bf16", "f32", "f64", "f80", "f128", "tf32"):
@@ -385,16 +389,16 @@ def _callback_class(op_rules):
         # ---- attributes
         def attr_dict(self, c):
             d = {}
-            for k, v in filter(None, c):  # `{}` has one None child
+            for k, v, tok in filter(None, c):  # `{}` has one None child
                 if k in d:
-                    fail(None, f"duplicate key '{k}' in dictionary attribute")
+                    fail(tok, f"duplicate key '{k}' in dictionary attribute")
                 d[k] = v
             return d
 
         def attr_entry(self, c):
             k, v = c
             key = unquote(k.value) if k.type == "STRING" else k.value
-            return (key, UnitAttr() if v is None else v)
+            return (key, UnitAttr() if v is None else v, k)
 
         def bare_id(self, c):
             return c[0]
@@ -903,6 +907,9 @@ def _run(tab, toks, st):
         while True:
             row = states[stack[-1]]
             act = row.get(ttype)
+            if act is None and tok.value in tab.shadowed_keywords:
+                ttype = tok.type = tab.shadowed_keywords[tok.value]
+                act = row.get(ttype)
             if act is None:
                 expected = sorted(tab.names.get(k, k) for k in row if k.isupper())
                 exp = ", ".join(expected[:8]) + (", ..." if len(expected) > 8 else "")
