@@ -87,9 +87,14 @@ class IntegerAttr(Attribute):
         t = self.type
         if type(t) is IntegerType and t.width == 1 and t.signedness == "":
             return "true" if self.value else "false"
+        return f"{self.value} : {t}"
+
+    def str_elided(self):
+        """As MLIR prints it where the type may be elided (inside arrays): i64 goes bare."""
+        t = self.type
         if type(t) is IntegerType and t.width == 64 and t.signedness == "":
             return str(self.value)
-        return f"{self.value} : {t}"
+        return str(self)
 
     def str_without_type(self):
         t = self.type
@@ -114,6 +119,9 @@ class FloatAttr(Attribute):
         return (_to_bits(self.value, self.type)[0], self.type)
 
     def __str__(self):
+        return f"{format_float(self.value, self.type)} : {self.type}"
+
+    def str_elided(self):
         s = format_float(self.value, self.type)
         return s if self.type == f64 else f"{s} : {self.type}"
 
@@ -181,7 +189,7 @@ class ArrayAttr(Attribute):
         return self.value
 
     def __str__(self):
-        return "[" + ", ".join(map(str, self.value)) + "]"
+        return "[" + ", ".join(_elided(a) for a in self.value) + "]"
 
     def __iter__(self):
         return iter(self.value)
@@ -193,9 +201,15 @@ class ArrayAttr(Attribute):
         return self.value[i]
 
 
+def _elided(a):
+    f = getattr(a, "str_elided", None)
+    return f() if f is not None else str(a)
+
+
 def print_attr_dict(d):
+    """`{a = 1 : i32, b}` with entries sorted by name, as MLIR's DictionaryAttr keeps them."""
     parts = []
-    for k, v in d.items():
+    for k, v in sorted(d.items()):
         key = k if _is_bare_id(k) else quote_string(k)
         parts.append(key if type(v) is UnitAttr else f"{key} = {v}")
     return "{" + ", ".join(parts) + "}"

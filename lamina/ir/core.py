@@ -219,18 +219,28 @@ class Operation:
         return False
 
     def walk(self, pre_order=True):
-        """All ops nested in this one (itself included), safe against erasure of the visited op."""
-        if pre_order:
-            yield self
-        for region in self.regions:
-            for block in region.blocks:
-                op = block.first
-                while op is not None:
-                    nxt = op.next
-                    yield from op.walk(pre_order)
-                    op = nxt
-        if not pre_order:
-            yield self
+        """All ops nested in this one (itself included). Iterative, so deep nesting costs no
+        recursion and each op passes through one generator frame; the ops of a block are
+        listed when the walk enters it, so erasing the op being visited is safe."""
+        stack = [(self, False)]
+        while stack:
+            op, expanded = stack.pop()
+            if expanded:
+                yield op
+                continue
+            if pre_order:
+                yield op
+            else:
+                stack.append((op, True))
+            children = []
+            for region in op.regions:
+                for block in region.blocks:
+                    o = block.first
+                    while o is not None:
+                        children.append(o)
+                        o = o.next
+            for c in reversed(children):
+                stack.append((c, False))
 
     # -- operands --------------------------------------------------------------------
     def set_operand(self, index, value):

@@ -153,7 +153,7 @@ class RegionVar:
         for i, r in enumerate(rs):
             if i:
                 p.literal(",")
-            p.element(p.region(r, not self.d.implicit_args, self.d.implicit_terminator))
+            p.region_element(r, not self.d.implicit_args, self.d.implicit_terminator)
 
     def present(self, op):
         rs = self.d.__get__(op)

@@ -25,7 +25,7 @@ from .core import Block, IRError, Operation, OpResult, Region, Use
 from .opdef import IsolatedFromAbove
 from .diagnostics import Diagnostic
 from .format import ParsedParts, finish_parts
-from .grammar import GrammarBuilder
+from .grammar import FLOAT_TYPES, GrammarBuilder
 from .lexer import Source, Token, symbol_name, tokenize, unquote
 
 _KEYWORD = re.compile(r'"([A-Za-z_][A-Za-z0-9_.$]*)"')
@@ -34,11 +34,16 @@ _KEYWORD = re.compile(r'"([A-Za-z_][A-Za-z0-9_.$]*)"')
 # -- the tables ------------------------------------------------------------------------------
 
 class _Tables:
-    """The LALR tables and terminal names for the op set registered at build time."""
+    """The LALR tables and terminal names for the op set registered at build time.
+
+    lark analyses the grammar (a second or more for hundreds of ops); what the parser needs
+    from that analysis -- the action table, each rule's shape and the terminal names -- is
+    plain data, cached on disk under the grammar's hash and loaded with `marshal`, so a new
+    process starts parsing in milliseconds."""
 
     def __init__(self):
         g = GrammarBuilder()
-        self.op_terminals = {}
+        op_terminals = {}
         self.op_rule_class = {}
         terminal_defs = []
         for i, (name, cls) in enumerate(sorted(registry.OPS.items())):
@@ -48,135 +53,169 @@ class _Tables:
             term = f"OPNAME_{i}"
             rule = f"op_{i}"
             for spelled in (name,) + cls.opdef.aliases:
-                self.op_terminals[spelled] = term
+                op_terminals[spelled] = term
             terminal_defs.append(f'{term}: "{name}"')
             g.op_rules.append(rule)
             g.extra_rules.append(fmt.rule(g, rule, term))
             self.op_rule_class[rule] = cls
         base = g.text(())
-        words = set(_KEYWORD.findall(base)) - {"f16", "bf16", "f32", "f64", "f80", "f128",
-                                               "tf32"}
+        words = set(_KEYWORD.findall(base)) - set(FLOAT_TYPES)
         text = g.text(words) + "\n" + "\n".join(terminal_defs)
-        self.lark = _build_lark(text, _callback_class(self.op_rule_class)())
-        self.keywords = dict(self.op_terminals)
+        data = _load_or_analyse(text, op_terminals)
+        self.keywords = data["keywords"]
         # a word that is both an op alias and a keyword of some syntax (`constant`: func.constant
         # and memref.global's flag) lexes as the op; the parser falls back to the keyword
-        self.shadowed_keywords = {}
-        self.punct = {}
-        self.names = {}
-        for t in self.lark.terminals:
-            pat = t.pattern
-            if type(pat).__name__ == "PatternStr":
-                v = pat.value
-                self.names[t.name] = f"'{v}'"
-                if _KEYWORD.fullmatch(f'"{v}"'):
-                    self.keywords.setdefault(v, t.name)
-                    if self.keywords[v] != t.name:
-                        self.shadowed_keywords[v] = t.name
-                else:
-                    self.punct[v] = t.name
-        for ft in ("f16", "bf16", "f32", "f64", "f80", "f128", "tf32"):
-            self.keywords[ft] = "FLOAT_TYPE"
-        for spelled, term in self.op_terminals.items():
-            self.names[term] = f"'{spelled}'"
-        # `->` etc. never get a PatternStr name collision; unknown punctuation lexes to its
-        # own text so the parser reports it as unexpected
-        for p in ("->", "::", "...", "(", ")", "{", "}", "[", "]", "<", ">", ",", ":", "=",
-                  "*", "?", "+", "-", "|"):
-            self.punct.setdefault(p, "PUNCT_" + p)
-        parser = self.lark.parser.parser.parser
-        table = parser.parse_table
-        self.start_state = table.start_states["start"]
-        self.end_state = table.end_states["start"]
-        cbs = _make_callbacks(self.lark.rules, self.lark.options.transformer)
-        self.states = {}
-        for state, actions in table.states.items():
-            row = {}
-            for tok, (action, arg) in actions.items():
-                if action is Shift:
-                    row[tok] = (True, arg)
-                else:
-                    row[tok] = (False, (len(arg.expansion), arg.origin.name, cbs[arg]))
-            self.states[state] = row
+        self.shadowed_keywords = data["shadowed"]
+        self.punct = data["punct"]
+        self.names = dict(data["names"], OPNAME="an operation name")
+        self.start_state = data["start"]
+        # `OPNAME` stands for every op-name terminal in rows where they all act alike
+        self.op_class = {t: "OPNAME" for t in set(op_terminals.values())}
+        callbacks = _callback_class(self.op_rule_class)()
+        self.rules = [(spec[0], spec[1], _rule_callback(spec, callbacks))
+                      for spec in data["rules"]]
+        # rows: terminal or nonterminal -> int; >= 0 shift/goto to that state, < 0 reduce by
+        # rule ~n
+        self.states = data["states"]
 
 
-def _build_lark(text, callbacks):
-    """lark's LALR analysis of the full grammar takes a second; its result is cached on disk
-    under the grammar's hash, written to a private file first and renamed into place so that
-    concurrent processes never read a partial file."""
+def _load_or_analyse(text, op_terminals):
+    """The parser data for grammar `text`: from the disk cache, or from lark's analysis
+    (then cached: written to a private file and renamed into place, so that concurrent
+    processes never read a partial file; an unreadable entry is rebuilt)."""
     import hashlib
+    import marshal
     import os
     from .cachedir import cache_dir
-    opts = dict(parser="lalr", lexer=_NoLexer, maybe_placeholders=True, transformer=callbacks,
-                start="start")
     d = cache_dir("grammar")
-    if d is None:
-        return lark.Lark(text, **opts)
-    key = hashlib.sha256((text + lark.__version__).encode()).hexdigest()[:32]
-    final = os.path.join(d, f"{key}.lark")
-    if os.path.exists(final):
-        return lark.Lark(text, cache=final, **opts)
-    tmp = f"{final}.{os.getpid()}.tmp"
-    parser = lark.Lark(text, cache=tmp, **opts)
-    try:
-        os.replace(tmp, final)
-    except OSError:
-        pass
-    return parser
+    key = hashlib.sha256((text + lark.__version__ + "/3").encode()).hexdigest()[:32]
+    path = os.path.join(d, f"{key}.tables") if d is not None else None
+    if path is not None:
+        try:
+            with open(path, "rb") as f:
+                return marshal.load(f)
+        except (OSError, EOFError, ValueError, TypeError):
+            pass
+    data = _analyse(text, op_terminals)
+    if path is not None:
+        tmp = f"{path}.{os.getpid()}.tmp"
+        try:
+            with open(tmp, "wb") as f:
+                marshal.dump(data, f)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return data
 
 
-def _make_callbacks(rules, transformer):
-    """Reduction callbacks equivalent to lark's parse-tree builder (filtered anonymous tokens,
-    placeholders for absent optionals, inlined `_rules`, `?rule` single-child expansion), but
-    generated as one small function per rule shape, and with inlined rules producing plain lists
-    rather than Tree objects: this is most of the parser's run time."""
-    cbs = {}
-    cache = {}
-    for rule in rules:
-        opts = rule.options
-        exp = rule.expansion
-        empty = opts.empty_indices
-        if empty:
-            bits = "".join(str(int(b)) for b in empty)
-            nones = [len(ones) for ones in bits.split("0")]
-        else:
-            nones = [0] * (len(exp) + 1)
-        parts = []
-        pending = 0
-        for i, sym in enumerate(exp):
-            pending += nones[i]
-            if opts.keep_all_tokens or not (sym.is_term and sym.filter_out):
-                if pending:
-                    parts.append(f"[None] * {pending}")
-                    pending = 0
-                if not sym.is_term and sym.name.startswith("_"):
-                    parts.append(f"s[{i}]")
-                else:
-                    parts.append(f"[s[{i}]]")
-        pending += nones[len(exp)]
-        if pending:
-            parts.append(f"[None] * {pending}")
-        body = " + ".join(parts) if parts else "[]"
-        name = rule.alias or opts.template_source or rule.origin.name
-        inline = rule.origin.name.startswith("_")
-        expand1 = opts.expand1 and not rule.alias
-        user = None if inline else getattr(transformer, name, None)
-        if user is None and expand1:
-            user = list  # a `?rule` whose alternatives each keep one child
-        elif user is None and not inline:
-            raise GrammarError(f"no callback for grammar rule '{name}'")
-        key = (body, inline, expand1)
-        make = cache.get(key)
-        if make is None:
-            if inline:
-                src = f"lambda s: {body}"
-            elif expand1:
-                src = f"lambda cb: lambda s: (lambda c: c[0] if len(c) == 1 else cb(c))({body})"
+def _analyse(text, op_terminals):
+    parser = lark.Lark(text, parser="lalr", lexer=_NoLexer, maybe_placeholders=True,
+                       start="start")
+    keywords = dict(op_terminals)
+    shadowed, punct, names = {}, {}, {}
+    for t in parser.terminals:
+        pat = t.pattern
+        if type(pat).__name__ == "PatternStr":
+            v, tname = str(pat.value), str(t.name)
+            names[tname] = f"'{v}'"
+            if _KEYWORD.fullmatch(f'"{v}"'):
+                keywords.setdefault(v, tname)
+                if keywords[v] != tname:
+                    shadowed[v] = tname
             else:
-                src = f"lambda cb: lambda s: cb({body})"
-            make = cache[key] = eval(src)
-        cbs[rule] = make if inline else make(user)
-    return cbs
+                punct[v] = tname
+    for ft in FLOAT_TYPES:
+        keywords[ft] = "FLOAT_TYPE"
+    for spelled, term in op_terminals.items():
+        names[term] = f"'{spelled}'"
+    # punctuation no rule uses still lexes, to its own name, so it is reported as unexpected
+    for p in ("->", "::", "...", "(", ")", "{", "}", "[", "]", "<", ">", ",", ":", "=", "*",
+              "?", "+", "-", "|"):
+        punct.setdefault(p, "PUNCT_" + p)
+    table = parser.parser.parser.parser.parse_table
+    rule_index = {}
+    rules = []
+    states = {}
+    op_terms = set(op_terminals.values())
+    for state, actions in table.states.items():
+        row = {}
+        for tok, (action, arg) in actions.items():
+            if action is Shift:
+                row[str(tok)] = arg
+            else:
+                i = rule_index.get(arg)
+                if i is None:
+                    i = rule_index[arg] = len(rules)
+                    rules.append(_rule_spec(arg))
+                row[str(tok)] = ~i
+        # after a complete op every op name reduces alike: one entry stands for them all
+        ops = {t: a for t, a in row.items() if t in op_terms}
+        if len(ops) > 1 and len(set(ops.values())) == 1:
+            for t in ops:
+                del row[t]
+            row["OPNAME"] = next(iter(ops.values()))
+        states[state] = row
+    return {"keywords": keywords, "shadowed": shadowed, "punct": punct, "names": names,
+            "start": table.start_states["start"], "states": states, "rules": rules}
+
+
+def _rule_spec(rule):
+    """(size, origin, children expression, callback name, inline, expand1): what lark's
+    parse-tree builder would do on reducing `rule` (filter anonymous tokens, placeholders for
+    absent optionals, splice inlined `_rules`, expand single-child `?rules`), as data."""
+    opts = rule.options
+    exp = rule.expansion
+    empty = opts.empty_indices
+    if empty:
+        bits = "".join(str(int(b)) for b in empty)
+        nones = [len(ones) for ones in bits.split("0")]
+    else:
+        nones = [0] * (len(exp) + 1)
+    parts = []
+    pending = 0
+    for i, sym in enumerate(exp):
+        pending += nones[i]
+        if opts.keep_all_tokens or not (sym.is_term and sym.filter_out):
+            if pending:
+                parts.append(f"[None] * {pending}")
+                pending = 0
+            if not sym.is_term and sym.name.startswith("_"):
+                parts.append(f"s[{i}]")
+            else:
+                parts.append(f"[s[{i}]]")
+    pending += nones[len(exp)]
+    if pending:
+        parts.append(f"[None] * {pending}")
+    body = " + ".join(parts) if parts else "[]"
+    name = str(rule.alias or opts.template_source or rule.origin.name)
+    origin = str(rule.origin.name)
+    return (len(exp), origin, body, name, origin.startswith("_"),
+            bool(opts.expand1 and not rule.alias))
+
+
+_MAKERS = {}
+
+
+def _rule_callback(spec, transformer):
+    """One small generated function per rule shape, with inlined rules producing plain lists
+    rather than Tree objects: this is most of the parser's run time."""
+    _, _, body, name, inline, expand1 = spec
+    user = None if inline else getattr(transformer, name, None)
+    if user is None and expand1:
+        user = list  # a `?rule` whose alternatives each keep one child
+    elif user is None and not inline:
+        raise GrammarError(f"no callback for grammar rule '{name}'")
+    key = (body, inline, expand1)
+    make = _MAKERS.get(key)
+    if make is None:
+        if inline:
+            src = f"lambda s: {body}"
+        elif expand1:
+            src = f"lambda cb: lambda s: (lambda c: c[0] if len(c) == 1 else cb(c))({body})"
+        else:
+            src = f"lambda cb: lambda s: cb({body})"
+        make = _MAKERS[key] = eval(src)
+    return make if inline else make(user)
 
 
 class _NoLexer(lark.lexer.Lexer):
@@ -898,6 +937,8 @@ def _describe(tok):
 
 def _run(tab, toks, st):
     states = tab.states
+    rules = tab.rules
+    op_class = tab.op_class
     stack = [tab.start_state]
     values = []
     end = Token("$END", "", toks[-1].start_pos + len(toks[-1].value) if toks else 0)
@@ -907,19 +948,20 @@ def _run(tab, toks, st):
         while True:
             row = states[stack[-1]]
             act = row.get(ttype)
-            if act is None and tok.value in tab.shadowed_keywords:
-                ttype = tok.type = tab.shadowed_keywords[tok.value]
-                act = row.get(ttype)
             if act is None:
-                expected = sorted(tab.names.get(k, k) for k in row if k.isupper())
-                exp = ", ".join(expected[:8]) + (", ..." if len(expected) > 8 else "")
-                raise st.error(tok, f"unexpected {_describe(tok)}; expected {exp}")
-            shift, arg = act
-            if shift:
-                stack.append(arg)
+                act = row.get(op_class.get(ttype))
+                if act is None and tok.value in tab.shadowed_keywords:
+                    ttype = tok.type = tab.shadowed_keywords[tok.value]
+                    act = row.get(ttype)
+                if act is None:
+                    expected = sorted({tab.names.get(k, k) for k in row if k.isupper()})
+                    exp = ", ".join(expected[:8]) + (", ..." if len(expected) > 8 else "")
+                    raise st.error(tok, f"unexpected {_describe(tok)}; expected {exp}")
+            if act >= 0:
+                stack.append(act)
                 values.append(tok)
                 break
-            size, origin, cb = arg
+            size, origin, cb = rules[~act]
             if size:
                 s = values[-size:]
                 del stack[-size:]
@@ -929,7 +971,7 @@ def _run(tab, toks, st):
             value = cb(s)
             if ttype == "$END" and origin == "start":
                 return value
-            stack.append(states[stack[-1]][origin][1])
+            stack.append(states[stack[-1]][origin])
             values.append(value)
     raise st.error(end, "unexpected end of input")
 

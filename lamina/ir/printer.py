@@ -108,7 +108,7 @@ class Printer:
             for i, r in enumerate(op.regions):
                 if i:
                     out.append(", ")
-                out.append(self.region(r, True, None))
+                self.print_region(r, True, None)
             out.append(")")
         if op.attributes:
             out.append(" " + print_attr_dict(op.attributes))
@@ -116,9 +116,26 @@ class Printer:
         out.append(str(FunctionType([v.type for v in op.operands], [r.type for r in op.results])))
 
     def region(self, r, print_entry_args=True, implicit_terminator=None):
-        """The region's text (it is placed inline by the caller)."""
-        saved_out = self.out
-        self.out = out = []
+        """The region's text, for custom directives that assemble a larger piece."""
+        saved = self.out
+        self.out = []
+        self.print_region(r, print_entry_args, implicit_terminator)
+        text = "".join(self.out)
+        self.out = saved
+        return text
+
+    def region_element(self, r, print_entry_args=True, implicit_terminator=None):
+        """A region as the next element of an assembly format."""
+        if self.space:
+            self.out.append(" ")
+        self.print_region(r, print_entry_args, implicit_terminator)
+        self.space = True
+        self.last_punct = False
+
+    def print_region(self, r, print_entry_args=True, implicit_terminator=None):
+        """Write the region straight into the output: nested regions are never joined into
+        strings of their own, which would copy deep nests over and over."""
+        out = self.out
         outer = self.indent
         self.indent = outer + "  "
         out.append("{\n")
@@ -141,8 +158,6 @@ class Printer:
                 op = op.next
         out.append(outer + "}")
         self.indent = outer
-        self.out = saved_out
-        return "".join(out)
 
     # -- the assembly-format printer's primitives --------------------------------------
     def literal(self, text):
