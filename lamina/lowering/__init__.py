@@ -1,6 +1,8 @@
 """Conversions between levels, one module per conversion, each registered as a pass by name
 (`lamina-opt --convert-structured-to-loops`), and the translations out of MLIR."""
 
+from . import bufferize  # noqa: F401
 from . import structured_to_loops  # noqa: F401
 from . import scf_to_cf  # noqa: F401
 from . import to_llvm  # noqa: F401
+from . import lamina_to_structured  # noqa: F401

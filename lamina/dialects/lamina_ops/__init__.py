@@ -6,5 +6,13 @@ derivative rule."""
 from ...ir import registry
 from . import base  # noqa: F401
 from . import elementwise  # noqa: F401
+from . import reduction  # noqa: F401
+from . import linalg  # noqa: F401
+from . import shape  # noqa: F401
+from . import nn  # noqa: F401
+from . import random  # noqa: F401
+from . import control  # noqa: F401
+from . import state  # noqa: F401
+from . import io  # noqa: F401
 
 registry.DIALECTS["lamina"] = "value-semantic tensor ops of the public API"

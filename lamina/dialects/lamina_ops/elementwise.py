@@ -1,13 +1,133 @@
-"""Constants and elementwise ops of the `lamina` dialect."""
+"""Constants and elementwise ops of the `lamina` dialect: arithmetic and comparisons with NumPy
+broadcasting, unary math, `where` and `cast`.
+
+Every op carries its NumPy reference semantics as `reference(*arrays, **attrs)`: the eager
+kernel (the eager frontend runs it), the constant folder (folding runs it), and the oracle of the
+compiled code's tests, in one place. A kernel's run-time error (integer division by zero...)
+raises `InvalidArgument` with TensorFlow's message, which compiled code reports through the
+`cf.assert` of the op's lowering.
+
+Element types at this level: f16, bf16, f32, f64, i8..i64 (signed), ui8..ui64 and i1 (bool).
+"""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from ...ir import registry
+from ...ir import types as T
 from ...ir.attributes import DenseElementsAttr
 from ...ir.constraints import AnyTensor, DenseElements
-from ...ir.opdef import Commutative, ConstantLike, Op, Pure, prop, result
-from .base import ElementwiseBinaryOp
+from ...ir.core import IRError
+from ...ir.opdef import Commutative, ConstantLike, Op, Pure, operand, prop, result
+from .base import ElementwiseBinaryOp, RankedTensor, TensorOp, broadcast_shapes
 
+# a fold whose result has more elements than this is not cheap: it is left to run time
+FOLD_LIMIT = 1 << 16
+
+
+class InvalidArgument(ValueError):
+    """A run-time error of an op's kernel, with TensorFlow's message (the eager frontend raises
+    it as errors.InvalidArgumentError). Folding declines where the kernel raises it."""
+
+
+# -- element types ----------------------------------------------------------------------------
+
+_FLOATS = ("f16", "bf16", "f32", "f64")
+_WIDTHS = (8, 16, 32, 64)
+_KIND_DESC = {"number": "an integer or floating-point type", "float": "a floating-point type",
+              "bool": "i1", "any": "a supported element type",
+              "signed": "a signed integer or floating-point type"}
+
+
+def element_kind(et):
+    """"float", "int" (signed), "uint", "bool", or None for types the dialect does not use."""
+    c = et.__class__
+    if c is T.FloatType:
+        return "float" if et.name in _FLOATS else None
+    if c is T.IntegerType:
+        if et.width == 1:
+            return "bool" if et.signedness == "" else None
+        if et.width in _WIDTHS:
+            return {"": "int", "u": "uint"}.get(et.signedness)
+    return None
+
+
+_ACCEPTS = {"number": ("float", "int", "uint"), "float": ("float",), "bool": ("bool",),
+            "any": ("float", "int", "uint", "bool"), "signed": ("float", "int")}
+
+
+def check_element_type(et, accepted, what="operand"):
+    """Raise IRError unless `et` is of the `accepted` kind (a key of _KIND_DESC)."""
+    if element_kind(et) not in _ACCEPTS[accepted]:
+        raise IRError(f"{what} element type must be {_KIND_DESC[accepted]}, but got {et}")
+
+
+def np_dtype(et):
+    """The NumPy dtype of lamina element type `et` (None for bf16, which NumPy lacks)."""
+    k = element_kind(et)
+    if k == "float":
+        return None if et.name == "bf16" else np.dtype("float" + str(et.width))
+    if k == "bool":
+        return np.dtype(np.bool_)
+    if k in ("int", "uint"):
+        return np.dtype(("uint" if k == "uint" else "int") + str(et.width))
+    return None
+
+
+def kernel(fn):
+    """A reference kernel: quiet about IEEE exceptions (inf and NaN are results, as in compiled
+    code), and returning arrays, also for 0-d results."""
+    def run(*args, **kw):
+        with np.errstate(all="ignore"):
+            return np.asarray(fn(*args, **kw))
+    run.__name__ = getattr(fn, "__name__", "kernel")
+    run.__doc__ = fn.__doc__
+    return staticmethod(run)
+
+
+def fold_by_reference(op, consts):
+    """Fold `op` (one result) by running its reference kernel on constant operands, where the
+    operands are dense constants of NumPy-representable types and the result is small."""
+    if not consts or any(c.__class__ is not DenseElementsAttr for c in consts):
+        return None
+    rt = op.results[0].type
+    n = rt.num_elements if rt.__class__ is T.RankedTensorType else None
+    if n is None or n > FOLD_LIMIT or np_dtype(rt.element_type) is None or any(
+            np_dtype(c.type.element_type) is None for c in consts):
+        return None
+    try:
+        out = op.reference(*(c.array for c in consts), **op.reference_attrs())
+    except InvalidArgument:
+        return None
+    return [DenseElementsAttr(rt, out)]
+
+
+def example(arg_types, op_text, result_type):
+    """A module using one op: a function of `arg_types` returning the op's result."""
+    args = ", ".join(f"%arg{i}: {t}" for i, t in enumerate(arg_types))
+    return (f"func.func @f({args}) -> {result_type} {{\n  %0 = {op_text}\n"
+            f"  return %0 : {result_type}\n}}")
+
+
+class LaminaOp(TensorOp):
+    """Base of the ops defined here: reference kernel, its attributes, folding through it."""
+
+    @staticmethod
+    def reference(*arrays, **attrs):
+        raise NotImplementedError
+
+    def reference_attrs(self):
+        """The keyword arguments `reference` takes for this op's properties."""
+        return {}
+
+    def fold(self, consts):
+        return fold_by_reference(self, consts)
+
+
+# -- constant -----------------------------------------------------------------------------------
 
 class ConstantOp(Op):
     """A tensor constant: `%0 = lamina.constant dense<1.0> : tensor<2xf32>`."""
@@ -19,7 +139,10 @@ class ConstantOp(Op):
     assembly_format = "attr-dict $value"
     examples = ("func.func @f() -> tensor<2xf32> {\n"
                 "  %0 = lamina.constant dense<[1.0, 2.0]> : tensor<2xf32>\n"
-                "  return %0 : tensor<2xf32>\n}",)
+                "  return %0 : tensor<2xf32>\n}",
+                "func.func @f() -> tensor<2x2xui8> {\n"
+                "  %0 = lamina.constant dense<[[1, 255], [0, 7]]> : tensor<2x2xui8>\n"
+                "  return %0 : tensor<2x2xui8>\n}")
 
     @classmethod
     def infer_parsed_types(cls, parts):
@@ -33,15 +156,13 @@ class ConstantOp(Op):
         if self.properties["value"].type != self.results[0].type:
             raise self.error("value type must match the result type")
 
-
-class AddOp(ElementwiseBinaryOp):
-    """Elementwise sum with NumPy broadcasting."""
-
-    name = "lamina.add"
-    traits = (Pure, Commutative)
-    examples = ("func.func @f(%arg0: tensor<2x3xf32>, %arg1: tensor<3xf32>) -> tensor<2x3xf32> {\n"
-                "  %0 = lamina.add %arg0, %arg1 : (tensor<2x3xf32>, tensor<3xf32>) -> "
-                "tensor<2x3xf32>\n  return %0 : tensor<2x3xf32>\n}",)
+    def lower(self, b):
+        from ...lowering.structured_builders import signless
+        from ..arith import ConstantOp as ArithConstant
+        v = self.properties["value"]
+        t = signless(v.type)
+        attr = v if t == v.type else DenseElementsAttr(t, v.array)
+        return [b.insert(ArithConstant(value=attr)).results[0]]
 
 
 def _materialize(attr, type, loc):
@@ -51,3 +172,301 @@ def _materialize(attr, type, loc):
 
 
 registry.register_constant_materializer("lamina", _materialize)
+
+
+# -- binary ops ---------------------------------------------------------------------------------
+
+class BinaryOp(LaminaOp, ElementwiseBinaryOp):
+    """Elementwise `kind` of two tensors of one element type, broadcast as NumPy does.
+    `accepts`: the element types it takes (a key of _KIND_DESC)."""
+
+    accepts = "number"
+
+    @classmethod
+    def infer_types(cls, operand_types, props):
+        types = super().infer_types(operand_types, props)
+        check_element_type(operand_types[0].element_type, cls.accepts)
+        return types
+
+    @property
+    def kind(self):
+        return self.name[len("lamina."):]
+
+    def lower(self, b):
+        from ...lowering.structured_builders import binary_scalar_op, elementwise
+        et, kind = self.lhs.type.element_type, self.kind
+        return [elementwise(b, self.operands, self.output.type,
+                            lambda bb, xs: binary_scalar_op(bb, kind, xs[0], xs[1], et))]
+
+
+class CompareOp(BinaryOp):
+    """An elementwise comparison giving i1."""
+
+    accepts = "any"
+
+    @staticmethod
+    def result_element_type(et):
+        return T.i1
+
+
+def _is_int(a):
+    return a.dtype.kind in "iu"
+
+
+def _check_divisor(b):
+    if (b == 0).any():
+        raise InvalidArgument("Integer division by zero")
+
+
+def _floordiv(a, b):
+    """Rounds down: floor(a / b) for floats, as TF's FloorDiv."""
+    if _is_int(a):
+        _check_divisor(b)
+        return np.floor_divide(a, b)
+    return np.floor(a / b)
+
+
+def _floormod(a, b):
+    """The remainder of floordiv: it has the sign of the divisor."""
+    if _is_int(a):
+        _check_divisor(b)
+        return np.mod(a, b)
+    r = np.fmod(a, b)
+    return np.where((r != 0) & ((r < 0) != (b < 0)), r + b, r)
+
+
+def _pow(a, b):
+    if a.dtype.kind == "i" and (b < 0).any():
+        raise InvalidArgument("Integers to negative integer powers are not allowed")
+    return np.power(a, b)
+
+
+def _binary(cls_name, name, reference, doc, base=BinaryOp, accepts=None, commutative=False):
+    """One op class per binary op: its name, kernel, and the element types it accepts."""
+    et = "i1" if accepts == "bool" else "f32"
+    ret = "i1" if base is CompareOp else et
+    a, b, r = f"tensor<2x3x{et}>", f"tensor<3x{et}>", f"tensor<2x3x{ret}>"
+    ns = {"__doc__": doc, "__module__": __name__, "name": name, "reference": kernel(reference),
+          "examples": (example([a, b], f"{name} %arg0, %arg1 : ({a}, {b}) -> {r}", r),)}
+    if accepts is not None:
+        ns["accepts"] = accepts
+    if commutative:
+        ns["traits"] = (Pure, Commutative)
+    return type(cls_name, (base,), ns)
+
+
+AddOp = _binary("AddOp", "lamina.add", np.add, "Elementwise sum.", commutative=True)
+SubtractOp = _binary("SubtractOp", "lamina.subtract", np.subtract, "Elementwise difference.")
+MultiplyOp = _binary("MultiplyOp", "lamina.multiply", np.multiply, "Elementwise product.",
+                     commutative=True)
+DivideOp = _binary("DivideOp", "lamina.divide", np.true_divide,
+                   "Elementwise true division of floats (the API casts integers first).",
+                   accepts="float")
+FloorDivOp = _binary("FloorDivOp", "lamina.floordiv", _floordiv,
+                     "Elementwise division rounding down (Python's `//`); an integer division "
+                     "by zero is an error.")
+FloorModOp = _binary("FloorModOp", "lamina.floormod", _floormod,
+                     "Elementwise remainder of floordiv (Python's `%`), with the sign of the "
+                     "divisor; an integer division by zero is an error.")
+MaximumOp = _binary("MaximumOp", "lamina.maximum", np.maximum,
+                    "Elementwise maximum (NaN if either is NaN).", commutative=True)
+MinimumOp = _binary("MinimumOp", "lamina.minimum", np.minimum,
+                    "Elementwise minimum (NaN if either is NaN).", commutative=True)
+PowOp = _binary("PowOp", "lamina.pow", _pow, "Elementwise power; integers to negative integer "
+                "powers are an error.")
+LogicalAndOp = _binary("LogicalAndOp", "lamina.logical_and", np.logical_and,
+                       "Elementwise conjunction of bools.", accepts="bool", commutative=True)
+LogicalOrOp = _binary("LogicalOrOp", "lamina.logical_or", np.logical_or,
+                      "Elementwise disjunction of bools.", accepts="bool", commutative=True)
+
+EqualOp = _binary("EqualOp", "lamina.equal", np.equal, "Elementwise ==.", base=CompareOp,
+                  commutative=True)
+NotEqualOp = _binary("NotEqualOp", "lamina.not_equal", np.not_equal,
+                     "Elementwise != (true where either is NaN).", base=CompareOp,
+                     commutative=True)
+GreaterOp = _binary("GreaterOp", "lamina.greater", np.greater, "Elementwise >.", base=CompareOp,
+                    accepts="number")
+GreaterEqualOp = _binary("GreaterEqualOp", "lamina.greater_equal", np.greater_equal,
+                         "Elementwise >=.", base=CompareOp, accepts="number")
+LessOp = _binary("LessOp", "lamina.less", np.less, "Elementwise <.", base=CompareOp,
+                 accepts="number")
+LessEqualOp = _binary("LessEqualOp", "lamina.less_equal", np.less_equal, "Elementwise <=.",
+                      base=CompareOp, accepts="number")
+
+
+# -- unary ops -----------------------------------------------------------------------------------
+
+class UnaryOp(LaminaOp):
+    """Elementwise `kind` of one tensor; the result has the operand's type.
+    `lamina.exp %0 : tensor<2x3xf32>`"""
+
+    input = operand(RankedTensor)
+    output = result(RankedTensor)
+    accepts = "float"
+    assembly_format = "$input attr-dict `:` type($input)"
+
+    @classmethod
+    def infer_types(cls, operand_types, props):
+        t = operand_types[0]
+        check_element_type(t.element_type, cls.accepts)
+        return [t]
+
+    @classmethod
+    def infer_parsed_types(cls, parts):
+        parts.result_types[0] = parts.operand_types[0]
+
+    @property
+    def kind(self):
+        return self.name[len("lamina."):]
+
+    def lower(self, b):
+        from ...lowering.structured_builders import elementwise, unary_scalar_op
+        et, kind = self.input.type.element_type, self.kind
+        return [elementwise(b, self.operands, self.output.type,
+                            lambda bb, xs: unary_scalar_op(bb, kind, xs[0], et))]
+
+
+def _same_dtype(fn):
+    return lambda x: np.asarray(fn(x)).astype(x.dtype, copy=False)
+
+
+def _relu(x):
+    return np.maximum(x, np.zeros((), x.dtype))
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _unary(cls_name, name, reference, doc, accepts="float"):
+    t = {"float": "tensor<2x?xf32>", "number": "tensor<2x?xi32>", "bool": "tensor<2x?xi1>"}[
+        accepts]
+    return type(cls_name, (UnaryOp,), {
+        "__doc__": doc, "__module__": __name__, "name": name, "accepts": accepts,
+        "reference": kernel(reference), "examples": (example([t], f"{name} %arg0 : {t}", t),)})
+
+
+NegativeOp = _unary("NegativeOp", "lamina.negative", np.negative, "Elementwise -x.", "number")
+AbsOp = _unary("AbsOp", "lamina.abs", np.abs, "Elementwise |x| (the smallest integer stays as "
+               "it is).", "number")
+SquareOp = _unary("SquareOp", "lamina.square", np.square, "Elementwise x * x.", "number")
+ReluOp = _unary("ReluOp", "lamina.relu", _relu, "Elementwise max(x, 0).", "number")
+SignOp = _unary("SignOp", "lamina.sign", np.sign, "Elementwise -1, 0 or 1 (NaN stays NaN).",
+                "number")
+ExpOp = _unary("ExpOp", "lamina.exp", np.exp, "Elementwise e ** x.")
+LogOp = _unary("LogOp", "lamina.log", np.log, "Elementwise natural logarithm.")
+Log1pOp = _unary("Log1pOp", "lamina.log1p", np.log1p, "Elementwise log(1 + x).")
+Expm1Op = _unary("Expm1Op", "lamina.expm1", np.expm1, "Elementwise e ** x - 1.")
+SqrtOp = _unary("SqrtOp", "lamina.sqrt", np.sqrt, "Elementwise square root.")
+RsqrtOp = _unary("RsqrtOp", "lamina.rsqrt", _same_dtype(lambda x: 1 / np.sqrt(x)),
+                 "Elementwise 1 / sqrt(x).")
+TanhOp = _unary("TanhOp", "lamina.tanh", np.tanh, "Elementwise hyperbolic tangent.")
+SigmoidOp = _unary("SigmoidOp", "lamina.sigmoid", _same_dtype(lambda x: 1 / (1 + np.exp(-x))),
+                   "Elementwise logistic function 1 / (1 + e ** -x).")
+SinOp = _unary("SinOp", "lamina.sin", np.sin, "Elementwise sine.")
+CosOp = _unary("CosOp", "lamina.cos", np.cos, "Elementwise cosine.")
+ErfOp = _unary("ErfOp", "lamina.erf", _same_dtype(_erf), "Elementwise error function.")
+FloorOp = _unary("FloorOp", "lamina.floor", np.floor, "Elementwise rounding down.")
+CeilOp = _unary("CeilOp", "lamina.ceil", np.ceil, "Elementwise rounding up.")
+RoundOp = _unary("RoundOp", "lamina.round", np.rint,
+                 "Elementwise rounding to nearest, halfway cases to even (as tf.round).")
+LogicalNotOp = _unary("LogicalNotOp", "lamina.logical_not", np.logical_not,
+                      "Elementwise negation of bools.", "bool")
+
+
+# -- where ---------------------------------------------------------------------------------------
+
+class WhereOp(LaminaOp):
+    """Elementwise choice: `x` where `condition` is true, else `y`, all three broadcast together
+    (TF 2's `where` with three arguments)."""
+
+    name = "lamina.where"
+    condition = operand(RankedTensor)
+    x = operand(RankedTensor)
+    y = operand(RankedTensor)
+    output = result(RankedTensor)
+    assembly_format = "$condition `,` $x `,` $y attr-dict `:` functional-type(operands, results)"
+    examples = (example(["tensor<2x3xi1>", "tensor<3xf32>", "tensor<f32>"],
+                        "lamina.where %arg0, %arg1, %arg2 : (tensor<2x3xi1>, tensor<3xf32>, "
+                        "tensor<f32>) -> tensor<2x3xf32>", "tensor<2x3xf32>"),)
+    reference = kernel(np.where)
+
+    @classmethod
+    def infer_types(cls, operand_types, props):
+        c, x, y = operand_types
+        if c.element_type != T.i1:
+            raise IRError(f"condition element type must be i1, but got {c.element_type}")
+        if x.element_type != y.element_type:
+            raise IRError(f"x and y have different element types: {x.element_type} and "
+                          f"{y.element_type}")
+        check_element_type(x.element_type, "any")
+        shape = broadcast_shapes(c.shape, x.shape)
+        shape = shape and broadcast_shapes(shape, y.shape)
+        if shape is None:
+            raise IRError(f"operand shapes {_dims(c)}, {_dims(x)} and {_dims(y)} are not "
+                          f"broadcast-compatible")
+        return [T.RankedTensorType(shape, x.element_type)]
+
+    def lower(self, b):
+        from ...lowering.structured_builders import elementwise, select
+        return [elementwise(b, self.operands, self.output.type,
+                            lambda bb, xs: select(bb, *xs))]
+
+
+def _dims(t):
+    return "(" + ", ".join("?" if d == T.DYNAMIC else str(d) for d in t.shape) + ")"
+
+
+# -- cast ----------------------------------------------------------------------------------------
+
+class CastOp(LaminaOp):
+    """Elementwise conversion to another element type, as TF's cast: floats to integers
+    truncate toward zero, anything to i1 is `!= 0`.
+    `lamina.cast %0 : tensor<2xf32> to tensor<2xi32>`"""
+
+    name = "lamina.cast"
+    input = operand(RankedTensor)
+    output = result(RankedTensor)
+    assembly_format = "$input attr-dict `:` type($input) `to` type($output)"
+    examples = (example(["tensor<2x?xf32>"], "lamina.cast %arg0 : tensor<2x?xf32> to "
+                        "tensor<2x?xui8>", "tensor<2x?xui8>"),
+                example(["tensor<3xi32>"], "lamina.cast %arg0 : tensor<3xi32> to tensor<3xi1>",
+                        "tensor<3xi1>"))
+
+    @classmethod
+    def build(cls, input, element_type, loc=None):
+        return cls(input, result_types=[input.type.clone(element_type=element_type)], loc=loc)
+
+    def verify_(self):
+        a, r = self.input.type, self.output.type
+        try:
+            check_element_type(a.element_type, "any")
+            check_element_type(r.element_type, "any", "result")
+        except IRError as e:
+            raise self.error(e.message)
+        if a.shape != r.shape:
+            raise self.error(f"result shape {_dims(r)} must be the operand shape {_dims(a)}")
+
+    @staticmethod
+    def reference(x, dtype):
+        """`x` as NumPy `dtype`; floats go to narrow integers through int32 (to ui32 through
+        int64), so out-of-range values wrap as the compiled code's do."""
+        dtype = np.dtype(dtype)
+        with np.errstate(all="ignore"):
+            if x.dtype.kind == "f" and dtype.kind in "iu" and dtype.itemsize < 8:
+                via = np.int64 if dtype == np.uint32 else np.int32
+                return np.asarray(x.astype(via).astype(dtype))
+            return np.asarray(x.astype(dtype))
+
+    def reference_attrs(self):
+        return {"dtype": np_dtype(self.output.type.element_type)}
+
+    def fold(self, consts):
+        if self.input.type == self.output.type:
+            return [self.input]
+        return fold_by_reference(self, consts)
+
+    def lower(self, b):
+        from ...lowering.structured_builders import cast_scalar_op, elementwise
+        src, dst = self.input.type.element_type, self.output.type.element_type
+        return [elementwise(b, self.operands, self.output.type,
+                            lambda bb, xs: cast_scalar_op(bb, xs[0], src, dst))]
