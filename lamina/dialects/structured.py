@@ -22,8 +22,8 @@ from ..ir.affine import AffineMap, AffineMapAttr
 from ..ir.attributes import ArrayAttr, StringAttr
 from ..ir.constraints import AnyShaped, AnyType, ArrayOf, Index, IntAttr
 from ..ir.core import Block, Region
-from ..ir.opdef import (HasParent, Op, Pure, RecursiveMemoryEffects, SingleBlock, Terminator,
-                        prop, region, result, var_operand, var_result)
+from ..ir.opdef import (HasParent, Op, Pure, Read, RecursiveMemoryEffects, SingleBlock,
+                        Terminator, Write, prop, region, result, var_operand, var_result)
 
 PARALLEL = "parallel"
 REDUCTION = "reduction"
@@ -72,6 +72,23 @@ class GenericOp(Op):
     @property
     def block(self):
         return self.regions[0].blocks[0]
+
+    def memory_effects(self):
+        """On tensors the op is as pure as its body; on memrefs it reads its inputs and writes
+        its outputs (as upstream's linalg.generic declares)."""
+        out = []
+        for v in self.inputs:
+            if isinstance(v.type, T.MemRefType):
+                out.append(Read("inputs"))
+        for v in self.outputs:
+            if isinstance(v.type, T.MemRefType):
+                out += [Read("outputs"), Write("outputs")]
+        for inner in self.block:
+            d = inner.opdef
+            if d is None or d.effects is None:
+                return None
+            out.extend(d.effects)
+        return out
 
     @property
     def maps(self):

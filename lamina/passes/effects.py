@@ -7,10 +7,14 @@ from ..ir.opdef import ConstantLike, RecursiveMemoryEffects, Terminator
 
 
 def effects_of(op):
-    """The op's effects including nested ops for RecursiveMemoryEffects, or None if unknown."""
+    """The op's effects including nested ops for RecursiveMemoryEffects, or None if unknown.
+    An op whose effects depend on its operand types defines `memory_effects()`."""
     d = op.opdef
     if d is None:
         return None
+    dynamic = getattr(op, "memory_effects", None)
+    if dynamic is not None:
+        return dynamic()
     if RecursiveMemoryEffects in d.traits:
         out = list(d.effects or ())
         for r in op.regions:

@@ -63,8 +63,14 @@ def _global(module, name, build):
 
 
 def status_global(module):
-    return _global(module, STATUS, lambda: L.GlobalOp.build(STATUS, L.ptr, value=None,
-                                                            linkage="external", alignment=8))
+    def build():
+        # a definition initialized to null (a global without initializer is a declaration)
+        g = L.GlobalOp.build(STATUS, L.ptr, value=None, linkage="external", alignment=8)
+        body = g.regions[0].add_block()
+        body.append(L.ZeroOp.build(L.ptr))
+        body.append(L.ReturnOp.build(body.first.results[0]))
+        return g
+    return _global(module, STATUS, build)
 
 
 def message_global(module, text):

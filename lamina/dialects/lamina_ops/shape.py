@@ -1,0 +1,651 @@
+"""Shape manipulation ops of the `lamina` dialect: reshape, transpose, concat, stack,
+strided_slice (Python's basic slicing), broadcast_to and shape.
+
+Shapes come from the ops' types: a `?` dimension is known at run time only. Where a result
+shape needs values rather than types (broadcast_to a computed shape), the op takes the shape
+as a 1-D integer tensor operand, as TensorFlow's ops do.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...ir import types as T
+from ...ir.attributes import DenseArrayAttr, DenseElementsAttr, IntegerAttr
+from ...ir.constraints import DenseArrayOf, IntAttr, TypeConstraint
+from ...ir.core import IRError
+from ...ir.format import custom_directive
+from ...ir.opdef import Pure, operand, opt_operand, prop, result, var_operand
+from .base import RankedTensor, TensorOp
+from .elementwise import InvalidArgument, fold_by_reference, kernel, np_dtype
+
+DYNAMIC = T.DYNAMIC
+
+
+def _dims(shape):
+    return "[" + ",".join("?" if d == DYNAMIC else str(d) for d in shape) + "]"
+
+
+IntVector = TypeConstraint(lambda t: t.__class__ is T.RankedTensorType and t.rank == 1 and
+                           t.element_type.__class__ is T.IntegerType,
+                           "1-D tensor of integers")
+IntScalar = TypeConstraint(lambda t: t.__class__ is T.RankedTensorType and t.rank == 0 and
+                           t.element_type.__class__ is T.IntegerType,
+                           "0-D tensor of integers")
+_ARROW = "$input attr-dict `:` type($input) `->` type($output)"
+
+
+class _ExplicitResultOp(TensorOp):
+    """An op whose result type the builder gives (it holds information the operand types do
+    not); `check(in_types, out_type)` raises IRError when they do not fit."""
+
+    def verify_(self):
+        try:
+            self.check([v.type for v in self.operands], self.results[0].type)
+        except IRError as e:
+            raise self.error(e.message)
+
+    def infer_result_types(self, operands, properties):
+        raise TypeError(f"{self.opdef.name}: pass result_types=")
+
+
+# -- reshape -----------------------------------------------------------------------------------
+
+class ReshapeOp(_ExplicitResultOp):
+    """The same elements in row-major order, in another shape. At most one result dimension
+    may be `?`: it is the input's number of elements divided by the other dimensions (TF's
+    `-1`)."""
+
+    name = "lamina.reshape"
+    input = operand(RankedTensor)
+    output = result(RankedTensor)
+    assembly_format = _ARROW
+    examples = (
+        "func.func @f(%arg0: tensor<2x3xf32>, %arg1: tensor<?x28x28xf32>) -> "
+        "(tensor<6xf32>, tensor<?x784xf32>) {\n"
+        "  %0 = lamina.reshape %arg0 : tensor<2x3xf32> -> tensor<6xf32>\n"
+        "  %1 = lamina.reshape %arg1 : tensor<?x28x28xf32> -> tensor<?x784xf32>\n"
+        "  return %0, %1 : tensor<6xf32>, tensor<?x784xf32>\n}",)
+
+    @classmethod
+    def build(cls, input, shape, loc=None):
+        """`shape`: TF's, with at most one -1, resolved here where the input size is static."""
+        shape = list(shape)
+        n = input.type.num_elements
+        known = math.prod(d for d in shape if d != -1)
+        if -1 in shape and n is not None and known and n % known == 0:
+            shape[shape.index(-1)] = n // known
+        return cls(input, result_types=[input.type.clone(shape=shape)], loc=loc)
+
+    @staticmethod
+    def check(in_types, out):
+        a = in_types[0]
+        if a.element_type != out.element_type:
+            raise IRError(f"element type {out.element_type} differs from the input's "
+                          f"{a.element_type}")
+        if out.num_dynamic_dims > 1:
+            raise IRError(f"can infer at most one dimension of the shape {_dims(out.shape)}")
+        n = a.num_elements
+        if n is None:
+            return
+        known = math.prod(d for d in out.shape if d != DYNAMIC)
+        if out.num_dynamic_dims == 0 and known != n:
+            raise IRError(f"Input to reshape is a tensor with {n} values, but the requested "
+                          f"shape has {known}")
+        if out.num_dynamic_dims and (known == 0 or n % known):
+            raise IRError(f"Input to reshape is a tensor with {n} values, but the requested "
+                          f"shape requires a multiple of {known}")
+
+    def fold(self, consts):
+        if self.input.type == self.output.type:
+            return [self.input]
+        return fold_by_reference(self, consts)
+
+    @kernel
+    def reference(x, shape):
+        """`shape`: the target shape, one dimension -1 at most."""
+        return np.reshape(x, shape)
+
+    def reference_attrs(self):
+        return {"shape": [-1 if d == DYNAMIC else d for d in self.output.type.shape]}
+
+    def lower(self, b):
+        from ...lowering import structured_builders_nn as sb
+        return [sb.reshape(b, b.remap(self.input), self.output.type)]
+
+
+# -- transpose ---------------------------------------------------------------------------------
+
+class TransposeOp(TensorOp):
+    """Permutes the dimensions: result dimension i is input dimension perm[i]."""
+
+    name = "lamina.transpose"
+    input = operand(RankedTensor)
+    perm = prop(DenseArrayOf(T.i64))
+    output = result(RankedTensor)
+    assembly_format = "$input `perm` `=` $perm attr-dict `:` type($input) `->` type($output)"
+    examples = (
+        "func.func @f(%arg0: tensor<2x?x4xf32>) -> tensor<4x2x?xf32> {\n"
+        "  %0 = lamina.transpose %arg0 perm = [2, 0, 1] : tensor<2x?x4xf32> -> tensor<4x2x?xf32>\n"
+        "  return %0 : tensor<4x2x?xf32>\n}",)
+
+    @classmethod
+    def build(cls, input, perm, loc=None):
+        return cls(input, perm=DenseArrayAttr(T.i64, perm), loc=loc)
+
+    @classmethod
+    def infer_types(cls, operand_types, props):
+        a = operand_types[0]
+        perm = list(props["perm"].value)
+        if sorted(perm) != list(range(a.rank)):
+            raise IRError(f"perm {perm} is not a permutation of the {a.rank} dimensions")
+        return [a.clone(shape=[a.shape[p] for p in perm])]
+
+    def fold(self, consts):
+        perm = list(self.perm.value)
+        if perm == sorted(perm):
+            return [self.input]
+        return fold_by_reference(self, consts)
+
+    @kernel
+    def reference(x, perm):
+        return np.ascontiguousarray(np.transpose(x, perm))
+
+    def reference_attrs(self):
+        return {"perm": list(self.perm.value)}
+
+    def lower(self, b):
+        from ...lowering import structured_builders_nn as sb
+        return [sb.transpose(b, b.remap(self.input), list(self.perm.value), self.output.type)]
+
+
+# -- concat and stack ----------------------------------------------------------------------------
+
+def _join_shapes(shapes, skip, what):
+    """The common shape of `shapes` (`?` resolved by any static one) except dimension `skip`."""
+    out = list(shapes[0])
+    for s in shapes[1:]:
+        for k, d in enumerate(s):
+            if k == skip:
+                continue
+            if out[k] == DYNAMIC:
+                out[k] = d
+            elif d != DYNAMIC and d != out[k]:
+                raise IRError(f"{what}: dimension {k} of the inputs differ: "
+                              f"{', '.join(_dims(x) for x in shapes)}")
+    return out
+
+
+def _same_element_type(types):
+    et = types[0].element_type
+    for t in types[1:]:
+        if t.element_type != et:
+            raise IRError(f"inputs have different element types: {et} and {t.element_type}")
+    return et
+
+
+class ConcatOp(TensorOp):
+    """Joins tensors along an existing dimension."""
+
+    name = "lamina.concat"
+    inputs = var_operand(RankedTensor)
+    axis = prop(IntAttr(T.i64))
+    output = result(RankedTensor)
+    assembly_format = "$inputs `axis` `=` $axis attr-dict `:` functional-type(operands, results)"
+    examples = (
+        "func.func @f(%arg0: tensor<2x3xf32>, %arg1: tensor<?x3xf32>) -> tensor<?x3xf32> {\n"
+        "  %0 = lamina.concat %arg0, %arg1 axis = 0 : (tensor<2x3xf32>, tensor<?x3xf32>) -> "
+        "tensor<?x3xf32>\n  return %0 : tensor<?x3xf32>\n}",)
+
+    @classmethod
+    def build(cls, inputs, axis, loc=None):
+        return cls(list(inputs), axis=IntegerAttr(axis, T.i64), loc=loc)
+
+    @classmethod
+    def infer_types(cls, operand_types, props):
+        if not operand_types:
+            raise IRError("expects at least one input")
+        et = _same_element_type(operand_types)
+        rank = operand_types[0].rank
+        axis = props["axis"].value
+        if any(t.rank != rank for t in operand_types):
+            raise IRError("inputs have different ranks")
+        if not 0 <= axis < rank:
+            raise IRError(f"axis {axis} is out of range for rank {rank}")
+        shapes = [t.shape for t in operand_types]
+        out = _join_shapes(shapes, axis, "ConcatOp")
+        out[axis] = DYNAMIC if any(s[axis] == DYNAMIC for s in shapes) else \
+            sum(s[axis] for s in shapes)
+        return [T.RankedTensorType(out, et)]
+
+    def fold(self, consts):
+        if len(self.inputs) == 1 and self.inputs[0].type == self.output.type:
+            return [self.inputs[0]]
+        return fold_by_reference(self, consts)
+
+    @kernel
+    def reference(*xs, axis):
+        return np.concatenate(xs, axis)
+
+    def reference_attrs(self):
+        return {"axis": self.axis.value}
+
+    def lower(self, b):
+        from ...lowering import structured_builders_nn as sb
+        return [sb.concat(b, [b.remap(v) for v in self.inputs], self.axis.value,
+                          self.output.type)]
+
+
+class StackOp(TensorOp):
+    """Joins tensors of one shape along a new dimension `axis`."""
+
+    name = "lamina.stack"
+    inputs = var_operand(RankedTensor)
+    axis = prop(IntAttr(T.i64))
+    output = result(RankedTensor)
+    assembly_format = "$inputs `axis` `=` $axis attr-dict `:` functional-type(operands, results)"
+    examples = (
+        "func.func @f(%arg0: tensor<3xf32>, %arg1: tensor<?xf32>) -> tensor<3x2xf32> {\n"
+        "  %0 = lamina.stack %arg0, %arg1 axis = 1 : (tensor<3xf32>, tensor<?xf32>) -> "
+        "tensor<3x2xf32>\n  return %0 : tensor<3x2xf32>\n}",)
+
+    @classmethod
+    def build(cls, inputs, axis, loc=None):
+        return cls(list(inputs), axis=IntegerAttr(axis, T.i64), loc=loc)
+
+    @classmethod
+    def infer_types(cls, operand_types, props):
+        if not operand_types:
+            raise IRError("expects at least one input")
+        et = _same_element_type(operand_types)
+        rank = operand_types[0].rank
+        axis = props["axis"].value
+        if any(t.rank != rank for t in operand_types):
+            raise IRError("inputs have different ranks")
+        if not 0 <= axis <= rank:
+            raise IRError(f"axis {axis} is out of range for a result of rank {rank + 1}")
+        out = _join_shapes([t.shape for t in operand_types], -1, "StackOp")
+        out.insert(axis, len(operand_types))
+        return [T.RankedTensorType(out, et)]
+
+    def fold(self, consts):
+        return fold_by_reference(self, consts)
+
+    @kernel
+    def reference(*xs, axis):
+        return np.stack(xs, axis)
+
+    def reference_attrs(self):
+        return {"axis": self.axis.value}
+
+    def lower(self, b):
+        from ...lowering import structured_builders_nn as sb
+        return [sb.stack(b, [b.remap(v) for v in self.inputs], self.axis.value,
+                         self.output.type)]
+
+
+# -- strided_slice: `%x[1:3, ::2, 0, %i, -1:%j:-1]` ---------------------------------------------
+
+DYNAMIC_INDEX = -(1 << 63)  # a begin or end given by an operand (MLIR's kDynamic)
+
+
+class SliceSpec:
+    """One strided_slice's begin/end/strides and masks, as TensorFlow's StridedSlice holds them
+    (bit k of a mask: begin k absent, end k absent, dimension k indexed by a single number).
+    Dimensions past the spec are taken whole."""
+
+    __slots__ = ("begin", "end", "strides", "begin_mask", "end_mask", "shrink_mask")
+
+    def __init__(self, begin, end, strides, begin_mask=0, end_mask=0, shrink_mask=0):
+        self.begin = list(begin)
+        self.end = list(end)
+        self.strides = list(strides)
+        self.begin_mask = begin_mask
+        self.end_mask = end_mask
+        self.shrink_mask = shrink_mask
+
+    @classmethod
+    def of(cls, op):
+        p = op.properties
+        return cls(p["begin"].value, p["end"].value, p["strides"].value,
+                   op.begin_mask.value, op.end_mask.value, op.shrink_axis_mask.value)
+
+    def __len__(self):
+        return len(self.begin)
+
+    def shrinks(self, k):
+        return bool(self.shrink_mask >> k & 1)
+
+    def has_begin(self, k):
+        return not self.begin_mask >> k & 1
+
+    def has_end(self, k):
+        return not self.end_mask >> k & 1 and not self.shrinks(k)
+
+    def num_dynamic(self):
+        return sum(1 for k in range(len(self)) for v, has in (
+            (self.begin[k], self.has_begin(k)), (self.end[k], self.has_end(k)))
+            if has and v == DYNAMIC_INDEX)
+
+    def check(self, shape):
+        if not (len(self.begin) == len(self.end) == len(self.strides)):
+            raise IRError("begin, end and strides must have the same length")
+        if len(self) > len(shape):
+            raise IRError(f"slices {len(self)} dimensions of a tensor of rank {len(shape)}")
+        for k in range(len(self)):
+            if self.strides[k] == 0:
+                raise IRError(f"strides[{k}] must be non-zero")
+            if self.shrinks(k):
+                if self.strides[k] != 1:
+                    raise IRError(f"dimension {k} is indexed by a single number but has "
+                                  f"stride {self.strides[k]}")
+                i, n = self.begin[k], shape[k]
+                if i != DYNAMIC_INDEX and n != DYNAMIC and not -n <= i < n:
+                    raise IRError(index_error(i, k))
+
+    def result_shape(self, shape):
+        out = []
+        for k, n in enumerate(shape):
+            if k >= len(self):
+                out.append(n)
+            elif self.shrinks(k):
+                continue
+            elif n == DYNAMIC or self.has_begin(k) and self.begin[k] == DYNAMIC_INDEX or \
+                    self.has_end(k) and self.end[k] == DYNAMIC_INDEX:
+                out.append(DYNAMIC)
+            else:
+                out.append(len(range(*self.python_slice(k).indices(n))))
+        return out
+
+    def python_slice(self, k, dynamic=None):
+        """Dimension k as a Python slice (or int); `dynamic`: an iterator over the values of
+        the dynamic bounds, in order."""
+        def value(v, present):
+            if not present:
+                return None
+            return int(next(dynamic)) if v == DYNAMIC_INDEX else v
+        b = value(self.begin[k], self.has_begin(k))
+        if self.shrinks(k):
+            return b
+        return slice(b, value(self.end[k], self.has_end(k)), self.strides[k])
+
+
+def index_error(i, k):
+    """TensorFlow's message; `i` None where only run time knows it."""
+    return f"slice index {'' if i is None else str(i) + ' '}of dimension {k} out of bounds."
+
+
+def _slice_build(child, parts, args):
+    begin, end, strides, bmask, emask, smask, dyn = [], [], [], 0, 0, 0, []
+
+    def bound(v):
+        if v is None:
+            return 0, False
+        if isinstance(v, int):
+            return v, True
+        dyn.append(v)
+        return DYNAMIC_INDEX, True
+    for k, item in enumerate(child):
+        kind, b, e, s = item
+        bv, has_b = bound(b)
+        ev, has_e = bound(e)
+        if kind == "index":
+            smask |= 1 << k
+            ev = 0
+        else:
+            bmask |= (not has_b) << k
+            emask |= (not has_e) << k
+        begin.append(bv)
+        end.append(ev)
+        strides.append(1 if s is None else s)
+    b_f, e_f, s_f, bm_f, em_f, sm_f, dyn_f = args
+    for f, v in ((b_f, begin), (e_f, end), (s_f, strides)):
+        parts.props[f.name] = DenseArrayAttr(T.i64, v)
+    for f, v in ((bm_f, bmask), (em_f, emask), (sm_f, smask)):
+        if v:
+            parts.props[f.name] = IntegerAttr(v, T.i64)
+    parts.operands[dyn_f.index] = dyn
+
+
+def _slice_print(op, p, args):
+    spec = SliceSpec.of(op)
+    dyn = iter(op.dynamic)
+
+    def bound(v):
+        return p.name(next(dyn)) if v == DYNAMIC_INDEX else str(v)
+    items = []
+    for k in range(len(spec)):
+        b = bound(spec.begin[k]) if spec.has_begin(k) else ""
+        if spec.shrinks(k):
+            items.append(b)
+            continue
+        e = bound(spec.end[k]) if spec.has_end(k) else ""
+        s = spec.strides[k]
+        items.append(f"{b}:{e}" + (f":{s}" if s != 1 else ""))
+    p.element("[" + ", ".join(items) + "]")
+
+
+custom_directive(
+    "LaminaSliceSpec", "lamina_slice_spec",
+    r'''
+lamina_slice_spec: "[" [lamina_slice_item ("," lamina_slice_item)*] "]"
+lamina_slice_item: lamina_slice_bound                                      -> lamina_slice_index
+    | [lamina_slice_bound] ":" [lamina_slice_bound] [":" [INT]]            -> lamina_slice_range
+    | [lamina_slice_bound] "::" [INT]                                      -> lamina_slice_step
+?lamina_slice_bound: INT | value_use
+''',
+    _slice_build, _slice_print,
+    callbacks={
+        "lamina_slice_spec": lambda c: [x for x in c if x is not None],
+        "lamina_slice_index": lambda c: ("index", _bound(c[0]), None, None),
+        "lamina_slice_range": lambda c: ("range", _bound(c[0]), _bound(c[1]),
+                                         None if len(c) < 3 or c[2] is None else int(c[2].value)),
+        "lamina_slice_step": lambda c: ("range", _bound(c[0]), None,
+                                        None if c[1] is None else int(c[1].value)),
+    })
+
+
+def _bound(tok):
+    if tok is None:
+        return None
+    return int(tok.value) if tok.type == "INT" else tok
+
+
+class StridedSliceOp(TensorOp):
+    """Python's basic slicing (`t[1:3, ::2, 0]`): per dimension a range start:stop:step with
+    negative values counting from the end and out-of-range bounds clamped (as numpy), or a
+    single index, which drops the dimension and must be in range. Bounds may be 0-D integer
+    tensors (`t[%i]`), given as operands in order."""
+
+    name = "lamina.strided_slice"
+    input = operand(RankedTensor)
+    dynamic = var_operand(IntScalar)
+    begin = prop(DenseArrayOf(T.i64))
+    end = prop(DenseArrayOf(T.i64))
+    strides = prop(DenseArrayOf(T.i64))
+    begin_mask = prop(IntAttr(T.i64, default=0))
+    end_mask = prop(IntAttr(T.i64, default=0))
+    shrink_axis_mask = prop(IntAttr(T.i64, default=0))
+    output = result(RankedTensor)
+    assembly_format = ("$input custom<LaminaSliceSpec>($begin, $end, $strides, $begin_mask, "
+                       "$end_mask, $shrink_axis_mask, $dynamic) attr-dict `:` "
+                       "functional-type(operands, results)")
+    examples = (
+        "func.func @f(%arg0: tensor<4x5x6xf32>, %arg1: tensor<i32>, %arg2: tensor<?x3xi64>) -> "
+        "(tensor<2x3xf32>, tensor<6xf32>, tensor<?x1xi64>, tensor<?xi64>) {\n"
+        "  %0 = lamina.strided_slice %arg0 [1:3, ::2, 0] : (tensor<4x5x6xf32>) -> "
+        "tensor<2x3xf32>\n"
+        "  %1 = lamina.strided_slice %arg0 [%arg1, -1] : (tensor<4x5x6xf32>, tensor<i32>) -> "
+        "tensor<6xf32>\n"
+        "  %2 = lamina.strided_slice %arg2 [%arg1::-1, 2:] : (tensor<?x3xi64>, tensor<i32>) -> "
+        "tensor<?x1xi64>\n"
+        "  %3 = lamina.strided_slice %arg2 [:%arg1, 1] : (tensor<?x3xi64>, tensor<i32>) -> "
+        "tensor<?xi64>\n"
+        "  return %0, %1, %2, %3 : tensor<2x3xf32>, tensor<6xf32>, tensor<?x1xi64>, "
+        "tensor<?xi64>\n}",)
+
+    @classmethod
+    def build(cls, input, spec, dynamic=(), loc=None):
+        """`spec`: a SliceSpec; `dynamic`: the operands of its DYNAMIC_INDEX bounds."""
+        def mask(v):
+            return IntegerAttr(v, T.i64) if v else None
+        return cls(input, list(dynamic), begin=DenseArrayAttr(T.i64, spec.begin),
+                   end=DenseArrayAttr(T.i64, spec.end),
+                   strides=DenseArrayAttr(T.i64, spec.strides), begin_mask=mask(
+                       spec.begin_mask), end_mask=mask(spec.end_mask),
+                   shrink_axis_mask=mask(spec.shrink_mask), loc=loc)
+
+    @classmethod
+    def infer_types(cls, operand_types, props):
+        a = operand_types[0]
+        get = lambda k: props[k].value if k in props else 0  # noqa: E731
+        spec = SliceSpec(props["begin"].value, props["end"].value, props["strides"].value,
+                         get("begin_mask"), get("end_mask"), get("shrink_axis_mask"))
+        spec.check(a.shape)
+        if spec.num_dynamic() != len(operand_types) - 1:
+            raise IRError(f"expects {spec.num_dynamic()} dynamic bounds, got "
+                          f"{len(operand_types) - 1}")
+        return [a.clone(shape=spec.result_shape(a.shape))]
+
+    def fold(self, consts):
+        return fold_by_reference(self, consts)
+
+    @kernel
+    def reference(x, *dynamic, spec):
+        """`dynamic`: the values of the dynamic bounds (0-d arrays), in order."""
+        it = iter(dynamic)
+        index = []
+        for k in range(len(spec)):
+            s = spec.python_slice(k, it)
+            if spec.shrinks(k) and not -x.shape[k] <= s < x.shape[k]:
+                raise InvalidArgument(index_error(s, k))
+            index.append(s)
+        return np.array(x[tuple(index)])
+
+    def reference_attrs(self):
+        return {"spec": SliceSpec.of(self)}
+
+    def lower(self, b):
+        from ...lowering import structured_builders_nn as sb
+        return [sb.strided_slice(b, b.remap(self.input), [b.remap(v) for v in self.dynamic],
+                                 SliceSpec.of(self), self.output.type)]
+
+
+# -- broadcast_to and shape ----------------------------------------------------------------------
+
+class BroadcastToOp(_ExplicitResultOp):
+    """The input broadcast (numpy's rules) to the result's shape. Result dimensions that are
+    `?` come from the optional 1-D integer `shape` operand, or else from the input dimension
+    they align with. An input dimension that is `?` is taken not to broadcast (checked at run
+    time)."""
+
+    name = "lamina.broadcast_to"
+    input = operand(RankedTensor)
+    shape = opt_operand(IntVector)
+    output = result(RankedTensor)
+    assembly_format = "$input (`,` $shape^)? attr-dict `:` functional-type(operands, results)"
+    examples = (
+        "func.func @f(%arg0: tensor<3xf32>, %arg1: tensor<?x1xf32>, %arg2: tensor<2xi32>) -> "
+        "(tensor<2x3xf32>, tensor<?x4xf32>, tensor<?x?xf32>) {\n"
+        "  %0 = lamina.broadcast_to %arg0 : (tensor<3xf32>) -> tensor<2x3xf32>\n"
+        "  %1 = lamina.broadcast_to %arg1 : (tensor<?x1xf32>) -> tensor<?x4xf32>\n"
+        "  %2 = lamina.broadcast_to %arg0, %arg2 : (tensor<3xf32>, tensor<2xi32>) -> "
+        "tensor<?x?xf32>\n"
+        "  return %0, %1, %2 : tensor<2x3xf32>, tensor<?x4xf32>, tensor<?x?xf32>\n}",)
+
+    @staticmethod
+    def check(in_types, out):
+        a = in_types[0]
+        if a.element_type != out.element_type:
+            raise IRError(f"element type {out.element_type} differs from the input's "
+                          f"{a.element_type}")
+        if a.rank > out.rank:
+            raise IRError(f"cannot broadcast a tensor of rank {a.rank} to rank {out.rank}")
+        has_shape = len(in_types) > 1
+        if has_shape and in_types[1].shape[0] != out.rank:
+            raise IRError(f"shape operand has {in_types[1].shape[0]} elements for a result of "
+                          f"rank {out.rank}")
+        lead = out.rank - a.rank
+        for k, d in enumerate(out.shape):
+            x = a.shape[k - lead] if k >= lead else 1
+            if d == DYNAMIC:
+                if not has_shape and (x == 1 or k < lead):
+                    raise IRError(f"result dimension {k} is dynamic, but neither a shape "
+                                  f"operand nor the input gives it")
+            elif x not in (1, d, DYNAMIC):
+                raise IRError(f"Unable to broadcast tensor of shape {_dims(a.shape)} to tensor "
+                              f"of shape {_dims(out.shape)}")
+
+    def fold(self, consts):
+        if self.input.type == self.output.type:
+            return [self.input]
+        return fold_by_reference(self, consts)
+
+    @kernel
+    def reference(x, shape):
+        """`shape`: the result's (the shape operand, or the static shape of the result)."""
+        shape = tuple(int(d) for d in shape)
+        try:
+            return np.ascontiguousarray(np.broadcast_to(x, shape))
+        except ValueError:
+            raise InvalidArgument(f"Unable to broadcast tensor of shape {_dims(x.shape)} to "
+                                  f"tensor of shape {_dims(shape)}") from None
+
+    def reference_attrs(self):
+        return {} if self.shape is not None else {"shape": self.output.type.shape}
+
+    def lower(self, b):
+        from ...lowering import structured_builders_nn as sb
+        shape = None if self.shape is None else b.remap(self.shape)
+        return [sb.broadcast_to(b, b.remap(self.input), shape, self.output.type)]
+
+
+ShapeResult = TypeConstraint(lambda t: t.__class__ is T.RankedTensorType and t.rank == 1 and
+                             t.element_type in (T.i32, T.i64), "1-D tensor of i32 or i64")
+
+
+class ShapeOp(TensorOp):
+    """The input's shape as a 1-D tensor of i32 or i64."""
+
+    name = "lamina.shape"
+    input = operand(RankedTensor)
+    output = result(ShapeResult)
+    traits = (Pure,)
+    assembly_format = _ARROW
+    examples = (
+        "func.func @f(%arg0: tensor<?x3xf32>) -> tensor<2xi32> {\n"
+        "  %0 = lamina.shape %arg0 : tensor<?x3xf32> -> tensor<2xi32>\n"
+        "  return %0 : tensor<2xi32>\n}",)
+
+    @classmethod
+    def build(cls, input, element_type=T.i32, loc=None):
+        return cls(input, result_types=[T.RankedTensorType([input.type.rank], element_type)],
+                   loc=loc)
+
+    def verify_(self):
+        if self.output.type.shape[0] != self.input.type.rank:
+            raise self.error(f"result has {self.output.type.shape[0]} elements, but the input "
+                             f"has rank {self.input.type.rank}")
+
+    def fold(self, consts):
+        t = self.input.type
+        if not t.has_static_shape:
+            return None
+        return [DenseElementsAttr(self.output.type, np.array(t.shape))]
+
+    @kernel
+    def reference(x, dtype=np.int32):
+        return np.array(x.shape, dtype)
+
+    def reference_attrs(self):
+        return {"dtype": np_dtype(self.output.type.element_type)}
+
+    def lower(self, b):
+        from ...lowering import structured_builders_nn as sb
+        return [sb.shape_of(b, b.remap(self.input), self.output.type)]
+
+
+__all__ = ["ReshapeOp", "TransposeOp", "ConcatOp", "StackOp", "StridedSliceOp", "SliceSpec",
+           "BroadcastToOp", "ShapeOp", "DYNAMIC_INDEX", "index_error"]
