@@ -295,7 +295,9 @@ class DenseElementsAttr(Attribute):
             et.name != "bf16" else np.asarray(values, dtype=np.float32)
         shape = tuple(type.shape)
         if arr.shape != shape:
-            arr = np.broadcast_to(arr, shape)
+            # `dense<>` of a type with no elements, or a splat
+            arr = arr.reshape(shape) if arr.size == 0 and 0 in shape else \
+                np.broadcast_to(arr, shape)
         self.array = arr
         self._splat = None
 

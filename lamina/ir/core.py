@@ -6,6 +6,23 @@ Objects carry `__slots__` and blocks link their operations directly (prev/next) 
 
 from __future__ import annotations
 
+import contextlib
+import gc
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Parsing, verifying and printing walk millions of live IR objects and create many more;
+    the cyclic collector would rescan the live ones again and again (quadratic in the module
+    size), while these phases create no garbage cycles worth collecting mid-way."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
 
 class IRError(Exception):
     """An error about a piece of IR; `loc` points at it when known."""

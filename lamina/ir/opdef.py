@@ -254,6 +254,17 @@ class OpDef:
         return sum(sizes[:index]), sizes[index]
 
     def finish(self):
+        # counts and trait flags the verifier consults for every op, computed once
+        self.n_var_operands = sum(1 for d in self.operands if d.kind != "single")
+        self.n_var_results = sum(1 for d in self.results if d.kind != "single")
+        self.n_var_regions = sum(1 for d in self.regions if d.kind != "single")
+        self.n_var_successors = sum(1 for d in self.successors if d.kind != "single")
+        t = self.traits
+        self.same_operands_and_result_type = SameOperandsAndResultType in t
+        self.same_type_operands = SameTypeOperands in t
+        self.is_terminator = Terminator in t
+        self.single_block = SingleBlock in t
+        self.has_parent = [x for x in t if x.name == "HasParent"]
         self.has_var_operands = any(d.kind != "single" for d in self.operands)
         self.has_var_results = any(d.kind != "single" for d in self.results)
         self.needs_operand_segments = sum(1 for d in self.operands if d.kind != "single") > 1

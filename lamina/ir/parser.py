@@ -6,7 +6,6 @@ before the op itself (and so before the op names the entry block's arguments).
 
 from __future__ import annotations
 
-import gc
 import re
 
 import lark
@@ -21,7 +20,7 @@ from .attributes import (ArrayAttr, CallSiteLoc, DenseArrayAttr, DenseElementsAt
                          DictionaryAttr, FileLineColLoc, FloatAttr, FusedLoc, IntegerAttr,
                          Location, NameLoc, OpaqueAttr, StridedLayoutAttr, StringAttr,
                          SymbolRefAttr, TypeAttr, UNKNOWN_LOC, UnitAttr, from_float_bits)
-from .core import Block, IRError, Operation, OpResult, Region, Use
+from .core import Block, IRError, Operation, OpResult, Region, Use, gc_paused
 from .opdef import IsolatedFromAbove
 from .diagnostics import Diagnostic
 from .format import ParsedParts, finish_parts
@@ -978,15 +977,8 @@ def _run(tab, toks, st):
 
 def parse_source(source, allow_unregistered=False):
     """Parse a `Source` into its top-level operations (a builtin.module, usually)."""
-    # Parsing allocates millions of small objects that all stay alive; the cyclic collector
-    # would rescan them over and over (quadratic in the input), so it waits until we are done.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _parse_source(source, allow_unregistered)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _parse_source(source, allow_unregistered):

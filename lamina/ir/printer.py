@@ -4,7 +4,7 @@ generic form for every op (`generic=True`, as `--mlir-print-op-generic`)."""
 from __future__ import annotations
 
 from .attributes import print_attr_dict
-from .core import BlockArgument
+from .core import BlockArgument, gc_paused
 from .opdef import IsolatedFromAbove
 from .types import FunctionType
 
@@ -141,7 +141,9 @@ class Printer:
         out.append("{\n")
         elide = implicit_terminator if not self.generic else None
         for i, b in enumerate(r.blocks):
-            header = i > 0 or (b.args and (print_entry_args or self.generic))
+            # the generic form keeps an empty entry block visible, as MLIR's printEmptyBlock
+            header = i > 0 or (b.args and (print_entry_args or self.generic)) or \
+                (self.generic and b.first is None)
             if header:
                 out.append(outer)
                 out.append(self.block_name(b))
@@ -197,5 +199,6 @@ def _space_before(value, last_punct):
 
 def print_op(op, generic=False, debuginfo=False):
     p = Printer(generic, debuginfo)
-    p.print_op(op)
+    with gc_paused():
+        p.print_op(op)
     return p.result()

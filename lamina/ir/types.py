@@ -200,7 +200,7 @@ class MemRefType(ShapedType):
         if self.layout is not None:
             s += f", {self.layout}"
         if self.memory_space is not None:
-            s += f", {self.memory_space}"
+            s += f", {_elided(self.memory_space)}"
         return s + ">"
 
     def strides_and_offset(self):
@@ -217,6 +217,12 @@ class MemRefType(ShapedType):
         raise ValueError(f"layout {layout} has no strided form")
 
 
+def _elided(attr):
+    # a memory space prints as MLIR prints it where the type may be elided: `1`, not `1 : i64`
+    f = getattr(attr, "str_elided", None)
+    return f() if f is not None else str(attr)
+
+
 class UnrankedMemRefType(Type):
     __slots__ = ("element_type", "memory_space")
 
@@ -228,7 +234,7 @@ class UnrankedMemRefType(Type):
         return (self.element_type, self.memory_space)
 
     def __str__(self):
-        ms = f", {self.memory_space}" if self.memory_space is not None else ""
+        ms = f", {_elided(self.memory_space)}" if self.memory_space is not None else ""
         return f"memref<*x{self.element_type}{ms}>"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from .core import IRError, OpResult
+from .core import IRError, OpResult, gc_paused
 from . import opdef as D
 
 
@@ -17,33 +17,41 @@ def verify_op_definition(op):
     d = op.opdef
     if d is None:
         return
-    nvar = sum(1 for f in d.operands if f.kind != "single")
-    nfixed = len(d.operands) - nvar
     n = len(op.operands)
+    nvar, nfixed = d.n_var_operands, len(d.operands) - d.n_var_operands
     if (nvar == 0 and n != nfixed) or (nvar and n < nfixed):
         raise _err(op, f"expected {'at least ' if nvar else ''}{nfixed} operands, but found {n}")
     if d.needs_operand_segments:
         seg = op.properties.get("operandSegmentSizes")
         if seg is None or len(seg) != len(d.operands) or sum(seg.value) != n:
             raise _err(op, "operand count does not match operandSegmentSizes")
-    for f in d.operands:
-        s, k = d.operand_range(op, f.index)
-        if f.kind == "optional" and k > 1:
-            raise _err(op, f"optional operand group '{f.name}' has {k} values")
-        for j in range(s, s + k):
-            t = op.operands[j].type
-            if not f.constraint(t):
-                raise _err(op, f"operand #{j} must be {f.constraint.desc}, but got '{t}'")
-    rvar = sum(1 for f in d.results if f.kind != "single")
-    rfixed = len(d.results) - rvar
+    if nvar == 0:
+        for j, (f, v) in enumerate(zip(d.operands, op.operands)):
+            if not f.constraint.pred(v.type):
+                raise _err(op, f"operand #{j} must be {f.constraint.desc}, but got '{v.type}'")
+    else:
+        for f in d.operands:
+            s, k = d.operand_range(op, f.index)
+            if f.kind == "optional" and k > 1:
+                raise _err(op, f"optional operand group '{f.name}' has {k} values")
+            for j in range(s, s + k):
+                t = op.operands[j].type
+                if not f.constraint(t):
+                    raise _err(op, f"operand #{j} must be {f.constraint.desc}, but got '{t}'")
+    rvar, rfixed = d.n_var_results, len(d.results) - d.n_var_results
     if (rvar == 0 and len(op.results) != rfixed) or (rvar and len(op.results) < rfixed):
         raise _err(op, f"requires {rfixed} results, but found {len(op.results)}")
-    for f in d.results:
-        s, k = d.result_range(op, f.index)
-        for j in range(s, s + k):
-            t = op.results[j].type
-            if not f.constraint(t):
-                raise _err(op, f"result #{j} must be {f.constraint.desc}, but got '{t}'")
+    if rvar == 0:
+        for j, (f, r) in enumerate(zip(d.results, op.results)):
+            if not f.constraint.pred(r.type):
+                raise _err(op, f"result #{j} must be {f.constraint.desc}, but got '{r.type}'")
+    else:
+        for f in d.results:
+            s, k = d.result_range(op, f.index)
+            for j in range(s, s + k):
+                t = op.results[j].type
+                if not f.constraint(t):
+                    raise _err(op, f"result #{j} must be {f.constraint.desc}, but got '{t}'")
     props = op.properties
     for name, f in d.props.items():
         a = props.get(name)
@@ -53,44 +61,44 @@ def verify_op_definition(op):
             continue
         if not f.constraint.check(a):
             raise _err(op, f"attribute '{name}' failed to satisfy constraint: {f.constraint.desc}")
-    rv = sum(1 for f in d.regions if f.kind != "single")
-    if (rv == 0 and len(op.regions) != len(d.regions)) or len(op.regions) < len(d.regions) - rv:
-        raise _err(op, f"requires {len(d.regions)} region{'s' if len(d.regions) != 1 else ''}")
-    for f in d.regions:
-        if f.single_block and f.kind == "single" and len(op.regions[f.index].blocks) > 1:
-            raise _err(op, f"expects region #{f.index} to have 0 or 1 blocks")
-    sv = sum(1 for f in d.successors if f.kind != "single")
-    if (sv == 0 and len(op.successors) != len(d.successors)):
+    if d.regions or op.regions:
+        rv = d.n_var_regions
+        if (rv == 0 and len(op.regions) != len(d.regions)) or \
+                len(op.regions) < len(d.regions) - rv:
+            raise _err(op, f"requires {len(d.regions)} region"
+                           f"{'s' if len(d.regions) != 1 else ''}")
+        for f in d.regions:
+            if f.single_block and f.kind == "single" and len(op.regions[f.index].blocks) > 1:
+                raise _err(op, f"expects region #{f.index} to have 0 or 1 blocks")
+    if (d.n_var_successors == 0 and len(op.successors) != len(d.successors)):
         raise _err(op, f"requires {len(d.successors)} successors but found {len(op.successors)}")
-    traits = d.traits
-    if traits:
-        _verify_traits(op, traits)
+    if d.traits:
+        _verify_traits(op, d)
     op.verify_()
 
 
-def _verify_traits(op, traits):
-    if D.SameOperandsAndResultType in traits:
+def _verify_traits(op, d):
+    if d.same_operands_and_result_type:
         ts = [v.type for v in op.operands] + [r.type for r in op.results]
         if ts and any(t != ts[0] for t in ts):
             raise _err(op, "requires the same type for all operands and results")
-    if D.SameTypeOperands in traits:
+    if d.same_type_operands:
         ts = [v.type for v in op.operands]
         if ts and any(t != ts[0] for t in ts):
             raise _err(op, "requires all operands to have the same type")
-    if D.Terminator in traits:
+    if d.is_terminator:
         b = op.parent
         if b is not None and b.last is not op:
             raise _err(op, "must be the last operation in the parent block")
-    if D.SingleBlock in traits:
+    if d.single_block:
         for r in op.regions:
             if len(r.blocks) > 1:
                 raise _err(op, "expects a single block in each region")
-    for t in traits:
-        if t.name == "HasParent":
-            p = op.parent_op
-            if p is None or p.name not in t.args:
-                raise _err(op, f"expects parent op {'to be one of ' if len(t.args) > 1 else ''}"
-                               f"'{', '.join(t.args)}'")
+    for t in d.has_parent:
+        p = op.parent_op
+        if p is None or p.name not in t.args:
+            raise _err(op, f"expects parent op {'to be one of ' if len(t.args) > 1 else ''}"
+                           f"'{', '.join(t.args)}'")
 
 
 def _needs_terminator(op):
@@ -155,8 +163,9 @@ def verify(top):
     depth_guard = sys.getrecursionlimit()
     sys.setrecursionlimit(max(depth_guard, 100000))
     try:
-        _verify_scope(top, [])
-        verify_symbol_uses(top)
+        with gc_paused():
+            _verify_scope(top, [])
+            verify_symbol_uses(top)
     finally:
         sys.setrecursionlimit(depth_guard)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 USAGE = """usage: lamina-opt [options] [FILE|-]
@@ -251,9 +252,11 @@ def entry():
     try:
         code = main()
         sys.stdout.flush()
+        sys.stderr.flush()
+        # tearing down a large module object by object takes seconds and changes nothing
+        os._exit(code)
     except BrokenPipeError:
         # the reader went away (`lamina-opt ... | head`); not an error of ours
-        import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 0
     sys.exit(code)
