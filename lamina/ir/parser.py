@@ -195,9 +195,15 @@ def _rule_spec(rule):
 _MAKERS = {}
 
 
+def _extend(lst, more):
+    lst.extend(more)
+    return lst
+
+
 def _rule_callback(spec, transformer):
     """One small generated function per rule shape, with inlined rules producing plain lists
-    rather than Tree objects: this is most of the parser's run time."""
+    rather than Tree objects: this is most of the parser's run time. A repetition (`x*`) is a
+    left-recursive inlined rule; it extends its list in place, so long lists stay linear."""
     _, _, body, name, inline, expand1 = spec
     user = None if inline else getattr(transformer, name, None)
     if user is None and expand1:
@@ -207,13 +213,16 @@ def _rule_callback(spec, transformer):
     key = (body, inline, expand1)
     make = _MAKERS.get(key)
     if make is None:
-        if inline:
+        parts = body.split(" + ")
+        if inline and len(parts) > 1 and not parts[0].startswith("["):
+            src = f"lambda s: _extend({parts[0]}, {' + '.join(parts[1:])})"
+        elif inline:
             src = f"lambda s: {body}"
         elif expand1:
             src = f"lambda cb: lambda s: (lambda c: c[0] if len(c) == 1 else cb(c))({body})"
         else:
             src = f"lambda cb: lambda s: cb({body})"
-        make = _MAKERS[key] = eval(src)
+        make = _MAKERS[key] = eval(src, {"_extend": _extend})
     return make if inline else make(user)
 
 
