@@ -365,7 +365,7 @@ def broadcast_to(b, x, shape, out_t):
     (or else the aligned input dimension). A `?` input dimension is taken not to broadcast:
     checked at run time."""
     out_t = signless(out_t)
-    if x.type == out_t:
+    if x.type == out_t and (shape is None or out_t.has_static_shape):
         return x
     ix = Ix(b)
     rank, lead = out_t.rank, out_t.rank - x.type.rank
@@ -443,6 +443,9 @@ def conv2d(b, x, w, strides, padding, dilations, out_t):
     element type."""
     out_t = signless(out_t)
     et = out_t.element_type
+    depth = Ix(b).cmp("eq", size(b, x, 3), size(b, w, 2))
+    check(b, depth, f"input and filter must have the same depth: {shape_str(x.type.shape)} vs "
+                    f"{shape_str(w.type.shape)}")
     (oh, ow), pads = _spatial(b, x, w.type.shape[:2], strides, dilations, padding)
     xp = _pad_spatial(b, x, pads, 0)
     init = fill(b, [size(b, x, 0), oh, ow, size(b, w, 3)], 0, et)

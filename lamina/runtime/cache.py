@@ -4,15 +4,19 @@ Keys hash everything the object code depends on: the IR, the target, llvmlite's 
 versions, and a fingerprint of lamina's own compiler sources, so a changed lowering never hits
 a stale entry. Entries are written to a private file and renamed into place (concurrent
 writers are safe) and carry a checksum: a corrupt entry is a miss, recompiled, never trusted.
+The in-memory level keeps the most recently used `max_entries` entries, so a process that
+compiles many distinct functions holds a bounded amount of object code.
 """
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import os
 import struct
 import tempfile
+import threading
 
 from ..ir.cachedir import cache_dir
 
@@ -20,20 +24,58 @@ MAGIC = b"LAMINA-OBJ-1\n"
 _fingerprint = []
 
 
+def _sources(root):
+    """(name relative to root, path) of the `.py` files under `root`, in a fixed order."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for f in sorted(filenames):
+            if f.endswith(".py"):
+                p = os.path.join(dirpath, f)
+                yield os.path.relpath(p, root), p
+
+
+def source_digest(root):
+    """A hash of the names and contents of the `.py` files under `root`."""
+    h = hashlib.sha256()
+    for name, p in _sources(root):
+        with open(p, "rb") as fh:
+            data = fh.read()
+        name = name.encode()
+        h.update(struct.pack("<QQ", len(name), len(data)))
+        h.update(name)
+        h.update(data)
+    return h.hexdigest()
+
+
+def remembered_source_digest(root):
+    """source_digest(root), remembered on disk under the sources' names, sizes and
+    modification times (the test Python's bytecode cache applies to them): a fresh process
+    stats the sources and reads one small file instead of reading every source."""
+    h = hashlib.sha256(os.path.abspath(root).encode())
+    for name, p in _sources(root):
+        st = os.stat(p)
+        h.update(f"\0{name}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+    d = cache_dir("fingerprints")
+    path = None if d is None else os.path.join(d, h.hexdigest())
+    if path is not None:
+        try:
+            with open(path, "rb") as f:
+                digest = f.read().decode("ascii")
+            if len(digest) == 64 and all(c in "0123456789abcdef" for c in digest):
+                return digest
+        except (OSError, UnicodeDecodeError):
+            pass
+    digest = source_digest(root)
+    if path is not None:
+        _write_atomically(path, digest.encode())
+    return digest
+
+
 def compiler_fingerprint():
-    """A hash of every source file of the lamina package (computed once per process)."""
+    """The source digest of the lamina package (computed once per process)."""
     if not _fingerprint:
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        h = hashlib.sha256()
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames.sort()
-            for f in sorted(filenames):
-                if f.endswith(".py"):
-                    p = os.path.join(dirpath, f)
-                    h.update(p[len(root):].encode())
-                    with open(p, "rb") as fh:
-                        h.update(fh.read())
-        _fingerprint.append(h.hexdigest())
+        _fingerprint.append(remembered_source_digest(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__)))))
     return _fingerprint[0]
 
 
@@ -49,9 +91,11 @@ def make_key(*parts):
 
 
 class ObjectCache:
-    def __init__(self, directory=None):
-        self.memory = {}
+    def __init__(self, directory=None, max_entries=256):
+        self.memory = collections.OrderedDict()  # key -> (object code, meta), oldest first
+        self.max_entries = max_entries
         self._dir = directory
+        self._lock = threading.Lock()
 
     @property
     def directory(self):
@@ -61,10 +105,19 @@ class ObjectCache:
         d = self.directory
         return None if d is None else os.path.join(d, key[:2], key + ".obj")
 
+    def _remember(self, key, entry):
+        with self._lock:
+            self.memory[key] = entry
+            self.memory.move_to_end(key)
+            while len(self.memory) > self.max_entries:
+                self.memory.popitem(last=False)
+
     def get(self, key):
-        hit = self.memory.get(key)
-        if hit is not None:
-            return hit
+        with self._lock:
+            hit = self.memory.get(key)
+            if hit is not None:
+                self.memory.move_to_end(key)
+                return hit
         path = self._path(key)
         if path is None:
             return None
@@ -80,24 +133,33 @@ class ObjectCache:
             except OSError:
                 pass
             return None
-        self.memory[key] = entry
+        self._remember(key, entry)
         return entry
 
     def put(self, key, obj, meta):
-        entry = (bytes(obj), meta)
-        self.memory[key] = entry
+        self._remember(key, (bytes(obj), meta))
         path = self._path(key)
         if path is None:
             return
-        payload = _encode(obj, meta)
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
-            with os.fdopen(fd, "wb") as f:
-                f.write(payload)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a read-only or full cache directory only costs recompilation
+        _write_atomically(path, _encode(obj, meta))
+
+
+def _write_atomically(path, data):
+    """Write a private file and rename it into place: readers see the whole file or none. A
+    read-only or full cache directory only costs recomputation."""
+    tmp = None
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp is not None:
+            try:
+                os.remove(tmp)
+            except OSError:
+                pass
 
 
 def _encode(obj, meta):

@@ -11,7 +11,7 @@ from ...ir.constraints import AttrConstraint, DenseArrayOf
 from ...ir.core import IRError
 from ...ir.opdef import operand, prop, result
 from .base import RankedTensor, TensorOp
-from .elementwise import check_element_type, kernel
+from .elementwise import InvalidArgument, check_element_type, kernel
 
 DYNAMIC = T.DYNAMIC
 PADDINGS = ("SAME", "VALID")
@@ -184,6 +184,9 @@ class Conv2DOp(TensorOp):
 
     @kernel
     def reference(x, w, strides, padding, dilations=(1, 1)):
+        if x.shape[3] != w.shape[2]:
+            raise InvalidArgument(f"input and filter must have the same depth: {x.shape[3]} "
+                                  f"vs {w.shape[2]}")
         window = w.shape[:2]
         xp = np.pad(x, _pads(x.shape, window, strides, dilations, padding))
         out_hw = _out_hw(x.shape, window, strides, dilations, padding)

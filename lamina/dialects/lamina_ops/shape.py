@@ -579,14 +579,18 @@ class BroadcastToOp(_ExplicitResultOp):
                               f"of shape {_dims(out.shape)}")
 
     def fold(self, consts):
-        if self.input.type == self.output.type:
+        # with a shape operand, `?` to `?` may still broadcast (or fail)
+        if self.input.type == self.output.type and self.shape is None:
             return [self.input]
         return fold_by_reference(self, consts)
 
     @kernel
     def reference(x, shape):
-        """`shape`: the result's (the shape operand, or the static shape of the result)."""
-        shape = tuple(int(d) for d in shape)
+        """`shape`: the result's (the shape operand, or the shape of the result type, whose
+        `?` dimensions are the input dimensions they align with)."""
+        lead = len(shape) - x.ndim
+        shape = tuple(x.shape[k - lead] if d == DYNAMIC and k >= lead else int(d)
+                      for k, d in enumerate(shape))
         try:
             return np.ascontiguousarray(np.broadcast_to(x, shape))
         except ValueError:

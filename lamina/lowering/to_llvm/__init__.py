@@ -4,7 +4,7 @@ casts left between them."""
 
 from ...passes import Pass, register_pass
 from ...passes.conversion import reconcile_casts
-from . import arith, cf, func, math, memref  # noqa: F401  (register the per-dialect passes)
+from . import arith, cf, func, math, memref, vector  # noqa: F401  (register the per-dialect passes)
 from .common import PATTERNS, TYPES, run_conversion
 from ..scf_to_cf import ConvertSCFToCF
 
@@ -32,3 +32,4 @@ class ConvertLoopsToLLVM(Pass):
         prefixes = tuple(sorted({n.split(".", 1)[0] + "." for n in PATTERNS}))
         run_conversion(op, prefixes)
         reconcile_casts(op)
+        cf.propagate_failures(op)

@@ -1,7 +1,11 @@
-"""`convert-cf-to-llvm`: branches map one to one. cf.assert does not abort: it records its
-message in the module global `@__lamina_status` (first failure wins) and execution goes on
-with the safe values the lowering chose, so the runtime can raise a Python error after the
-call (see ISSUE3 design: errors.InvalidArgumentError)."""
+"""`convert-cf-to-llvm`: branches map one to one. cf.assert does not abort the process: it
+records its message in the module global `@__lamina_status` and the function returns at
+once, with zeroed results (null buffers of no elements), so the runtime raises a Python error
+after the call (see ISSUE3 design: errors.InvalidArgumentError). Nothing after a failed
+check runs: a check guards what would otherwise read out of bounds (shapes that do not
+match) or trap (a division by zero). A call of a function of the module that failed returns
+at once too (`propagate_failures`). Buffers the call allocated before the failure are not
+freed: an error path's cost."""
 
 from __future__ import annotations
 
@@ -96,8 +100,61 @@ def _assert(op, operands, rw):
     null = ins(b, L.ZeroOp.build(L.ptr))
     first = ins(b, L.ICmpOp.build("eq", cur, null))
     b.insert(L.StoreOp.build(ins(b, L.SelectOp(first, mp, cur, result_types=[L.ptr])), sp))
-    b.insert(L.BrOp.build(cont))
+    _return_failed(b, _enclosing_function(op))
     op.erase()
+
+
+def _enclosing_function(op):
+    f = op.parent_op
+    while f is not None and f.name not in ("func.func", "llvm.func"):
+        f = f.parent_op
+    return f
+
+
+def _return_failed(b, fn):
+    """Return from `fn` (a func.func not converted yet, or an llvm.func) with zeroed
+    results: the runtime sees the status and reads none of them."""
+    if fn.name == "func.func":
+        from .func import result_type
+        rt = result_type(fn.type.results)
+    else:
+        rt = fn.properties["function_type"].value.result
+    if rt == L.void:
+        b.insert(L.ReturnOp.build())
+    else:
+        b.insert(L.ReturnOp.build(ins(b, L.ZeroOp.build(rt))))
+
+
+def propagate_failures(module):
+    """After each call of a function of the module (which may have failed a check), return
+    at once if the status is set. The packed entries (`_mlir__*`) return normally: they
+    store the zeroed results where the runtime reads them."""
+    body = module.regions[0].blocks[0]
+    status = None
+    defined = set()
+    for o in body:
+        sym = o.properties.get("sym_name")
+        if sym is not None and sym.value == STATUS:
+            status = o
+        elif o.name == "llvm.func" and not o.is_declaration:
+            defined.add(o.sym)
+    if status is None:
+        return
+    for fn in body:
+        if fn.name != "llvm.func" or fn.is_declaration or fn.sym.startswith("_mlir__"):
+            continue
+        calls = [c for c in fn.walk() if c.name == "llvm.call" and
+                 getattr(c.properties.get("callee"), "root", None) in defined]
+        for call in calls:
+            block = call.parent
+            cont = split_block_before(call.next)
+            region = block.parent
+            fail = region.add_block(index=region.blocks.index(cont))
+            b = AppendBuilder(block)
+            cur = ins(b, L.LoadOp.build(L.ptr, ins(b, L.AddressOfOp.build(status.sym))))
+            failed = ins(b, L.ICmpOp.build("ne", cur, ins(b, L.ZeroOp.build(L.ptr))))
+            b.insert(L.CondBrOp.build(failed, fail, cont))
+            _return_failed(AppendBuilder(fail), fn)
 
 
 make_pass("convert-cf-to-llvm", "ConvertControlFlowToLLVMPass",

@@ -9,7 +9,8 @@ from ...ir import IRError
 from ...ir import types as T
 from ...ir.attributes import DenseElementsAttr, FloatAttr, IntegerAttr
 from .cf import module_of
-from .common import ins, lowers, make_pass
+from ...ir.core import Block
+from .common import AppendBuilder, ins, lowers, make_pass
 from .memref import _declare
 
 _INTRINSIC = {
@@ -46,12 +47,16 @@ def _intrinsic(op, operands, rw):
 @lowers(*_LIBM)
 def _libm(op, operands, rw):
     t = operands[0].type
-    if t.__class__ is not T.FloatType or t.name not in ("f32", "f64"):
-        raise IRError(f"'{op.name}' on '{t}' has no C library function; scalarize or widen "
-                      "it first", op.loc)
-    name = _LIBM[op.name] + ("f" if t.name == "f32" else "")
-    fn = _declare(module_of(op), name, t, [t])
-    rw.replace_op(op, [ins(rw, L.CallOp.build(fn, operands))])
+    if t.__class__ is not T.FloatType or t.name not in ("f16", "bf16", "f32", "f64"):
+        raise IRError(f"'{op.name}' on '{t}' has no C library function; scalarize it first",
+                      op.loc)
+    # 16-bit floats are computed in f32 (as math-extend-to-supported-types does)
+    wide = T.f32 if t.name != "f64" else t
+    name = _LIBM[op.name] + ("f" if wide.name == "f32" else "")
+    fn = _declare(module_of(op), name, wide, [wide])
+    args = [x if wide == t else ins(rw, L.FPExtOp(x, result_types=[wide])) for x in operands]
+    r = ins(rw, L.CallOp.build(fn, args))
+    rw.replace_op(op, [r if wide == t else ins(rw, L.FPTruncOp(r, result_types=[t]))])
 
 
 @lowers("math.rsqrt")
@@ -78,6 +83,53 @@ def _absi(op, operands, rw):
 @lowers("math.fpowi")
 def _fpowi(op, operands, rw):
     rw.replace_op(op, [ins(rw, L.PowIOp(*operands, result_types=[operands[0].type]))])
+
+
+@lowers("math.ipowi")
+def _ipowi(op, operands, rw):
+    t = operands[0].type
+    if t.__class__ is not T.IntegerType:
+        raise IRError(f"'math.ipowi' on '{t}' is not supported; scalarize it first", op.loc)
+    fn = _ipowi_function(module_of(op), t)
+    rw.replace_op(op, [ins(rw, L.CallOp.build(fn, operands))])
+
+
+def _ipowi_function(module, t):
+    """`__lamina_ipowi_iN(base, exponent)`: exponentiation by squaring (LLVM has no integer
+    power), with upstream's results for negative exponents (convert-math-to-funcs): 1 for
+    base 1, +-1 for base -1, 0 otherwise (where upstream divides by zero for base 0)."""
+    name = f"__lamina_ipowi_i{t.width}"
+    body = module.regions[0].blocks[0]
+    for o in body:
+        sym = o.properties.get("sym_name")
+        if sym is not None and sym.value == name:
+            return o
+    f = L.LLVMFuncOp.build(name, L.LLVMFunctionType(t, [t, t]), linkage="internal")
+    region = f.regions[0]
+    entry = f.entry
+    loop, step, done = Block([t, t, t]), Block(), Block([t])
+    for blk in (loop, step, done):
+        region.add_block(blk)
+    base, exp = entry.args
+    b = AppendBuilder(entry)
+    zero, one, minus_one = (ins(b, L.ConstantOp.build(v, t)) for v in (0, 1, -1))
+    odd = ins(b, L.ICmpOp.build("ne", ins(b, L.AndOp(exp, one)), zero))
+    is_one = ins(b, L.ICmpOp.build("eq", base, one))
+    is_minus_one = ins(b, L.ICmpOp.build("eq", base, minus_one))
+    negative = ins(b, L.SelectOp(is_one, one, ins(b, L.SelectOp(
+        is_minus_one, ins(b, L.SelectOp(odd, minus_one, one)), zero))))
+    b.insert(L.CondBrOp.build(ins(b, L.ICmpOp.build("slt", exp, zero)), done, loop,
+                              [negative], [one, base, exp]))
+    r, x, e = loop.args
+    b = AppendBuilder(loop)
+    b.insert(L.CondBrOp.build(ins(b, L.ICmpOp.build("eq", e, zero)), done, step, [r]))
+    b = AppendBuilder(step)
+    bit = ins(b, L.ICmpOp.build("ne", ins(b, L.AndOp(e, one)), zero))
+    r2 = ins(b, L.SelectOp(bit, ins(b, L.MulOp(r, x)), r))
+    b.insert(L.BrOp.build(loop, [r2, ins(b, L.MulOp(x, x)), ins(b, L.LShrOp(e, one))]))
+    AppendBuilder(done).insert(L.ReturnOp.build(done.args[0]))
+    body.prepend(f)
+    return f
 
 
 make_pass("convert-math-to-llvm", "ConvertMathToLLVMPass",

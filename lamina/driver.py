@@ -1,0 +1,141 @@
+"""From a module at any level to callable native code: lower, translate, compile (through the
+object cache), load, and wrap each public function in a runtime Entry."""
+
+from __future__ import annotations
+
+import functools
+
+from .dialects.lamina_ops.state import VariableType
+from .ir import parse
+from .ir import types as T
+from .lowering.pipeline import lower, stage_of
+from .runtime import jit, print_utils, rng, runner_utils
+from .runtime.cache import CACHE, make_key
+from .runtime.calling import Entry
+
+STATUS = "__lamina_status"
+
+
+def _public_functions(module):
+    for op in module.regions[0].blocks[0]:
+        if op.name != "func.func" or op.is_declaration:
+            continue
+        vis = op.properties.get("sym_visibility")
+        if vis is not None and vis.value == "private":
+            continue
+        yield op
+
+
+def _source_signatures(module):
+    """Per public function, its argument and result types as the module gives them (before
+    any lowering): unsigned element types (`ui8`) and variables exist at this level only."""
+    return {op.sym: (list(op.type.inputs), list(op.type.results))
+            for op in _public_functions(module)}
+
+
+def _with_source_element_type(t, source):
+    """Buffer type `t` with the element type of the tensor or variable it came from, where
+    lowering made it signless (`memref<4xi8>` from `tensor<4xui8>`)."""
+    if source is None or t.__class__ is not T.MemRefType:
+        return t
+    if source.__class__ is VariableType:
+        source = source.tensor_type
+    et = getattr(source, "element_type", None)
+    if et.__class__ is T.IntegerType and et.signedness and \
+            t.element_type == T.IntegerType(et.width):
+        return T.MemRefType(t.shape, et, t.layout, t.memory_space)
+    return t
+
+
+def _signatures(module, source):
+    """Public func.func signatures (after bufferization) by name: argument and result types
+    as text, element types as the source module gave them, and the indices of the arguments
+    that are variables (updated in place)."""
+    out = {}
+    for op in _public_functions(module):
+        ft = op.type
+        src_in, src_out = source.get(op.sym, ((), ()))
+        if len(src_in) != len(ft.inputs) or len(src_out) != len(ft.results):
+            src_in, src_out = [None] * len(ft.inputs), [None] * len(ft.results)
+        args = [str(_with_source_element_type(t, s)) for t, s in zip(ft.inputs, src_in)]
+        results = [str(_with_source_element_type(t, s)) for t, s in zip(ft.results, src_out)]
+        variables = [i for i, s in enumerate(src_in) if s.__class__ is VariableType]
+        out[op.sym] = (args, results, variables)
+    return out
+
+
+def _types(texts):
+    return list(_parse_types(tuple(texts)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_types(texts):
+    """Types from their text (memoized: a cache hit must not pay for the parser)."""
+    if not texts:
+        return ()
+    m = parse("func.func private @sig(" + ", ".join(texts) + ")")
+    return tuple(m.regions[0].blocks[0].first.type.inputs)
+
+
+class Executable:
+    """The loaded library of one compiled module; `entries[name]` calls a function.
+    `exports` names further symbols whose addresses `library.address` gives (the functions
+    of a module that came in at the llvm level have no packed entries). Calls of the runner
+    utilities and of lamina.print's printers (meta["runtime"]) resolve to lamina's native
+    ones; the random ops' generator state is the runtime's one buffer (lamina.runtime.rng)."""
+
+    def __init__(self, obj, meta, exports=()):
+        exports = ["_mlir__" + n for n in meta["functions"]] + list(exports)
+        if meta.get("status"):
+            exports.append(STATUS)
+        runtime = meta.get("runtime", ())
+        imports = {**runner_utils.addresses(runtime), **print_utils.addresses(runtime)}
+        if meta.get("rng"):
+            imports[rng.SYMBOL] = rng.ADDRESS
+        self.library = jit.Library(obj, exports, imports)
+        self.status_address = self.library.address(STATUS) if meta.get("status") else None
+        self.entries = {}
+        for name, (args, results, variables) in meta["functions"].items():
+            self.entries[name] = Entry(self.library, name, _types(args), _types(results),
+                                       self.status_address, variables)
+
+
+def _bind_rng_state(module):
+    """The module's generator state becomes a declaration, which loading binds to the
+    runtime's one buffer (lamina.runtime.rng): every module, and eager code, draw from it."""
+    for op in module.regions[0].blocks[0]:
+        if op.name == "llvm.mlir.global" and op.properties["sym_name"].value == rng.SYMBOL:
+            op.properties.pop("value", None)
+            op.properties.pop("linkage", None)
+            for block in list(op.regions[0].blocks):
+                op.regions[0].remove_block(block)
+
+
+def compile_module(module, key_text=None, cache=CACHE, instrumentation=None, opt_level=3,
+                   exports=()):
+    """Native code for `module` (consumed: it is lowered in place). `key_text` identifies it
+    in the cache (default: its printed form before lowering); `opt_level` is LLVM's."""
+    key = make_key(key_text if key_text is not None else str(module), f"-O{opt_level}")
+    hit = cache.get(key)
+    if hit is not None:
+        obj, meta = hit
+        return Executable(obj, meta, exports)
+    from .lowering.llvm_to_llvmir import translate
+    source = _source_signatures(module)
+    if stage_of(module) != "llvm":
+        lower(module, "loops", instrumentation=instrumentation)
+    signatures = _signatures(module, source)
+    lower(module, "llvm", start="loops", instrumentation=instrumentation)
+    symbols = {op.properties["sym_name"].value for op in module.regions[0].blocks[0]
+               if op.properties.get("sym_name") is not None}
+    runtime = sorted(op.sym for op in module.regions[0].blocks[0]
+                     if op.name == "llvm.func" and op.is_declaration
+                     and (op.sym in runner_utils.SYMBOLS or op.sym in print_utils.SYMBOLS))
+    if rng.SYMBOL in symbols:
+        _bind_rng_state(module)
+    obj = jit.compile_ir(translate(module), opt_level)
+    meta = {"functions": signatures, "status": STATUS in symbols, "rng": rng.SYMBOL in symbols,
+            "runtime": runtime}
+    cache.put(key, obj, meta)
+    return Executable(obj, meta, exports)
+

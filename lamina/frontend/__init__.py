@@ -1,0 +1,2 @@
+"""The Python frontend: eager tensors and ops on numpy (op layer: execute.py), Variables,
+devices, and (later) the tracer of `function`."""

@@ -1,0 +1,141 @@
+"""`lamina-translate`: mlir-translate's command line over lamina's translations."""
+
+from __future__ import annotations
+
+import sys
+
+from .opt import UsageError, _chunks, _decode, _read_input, internal_error
+
+USAGE = """usage: lamina-translate [options] [FILE|-]
+
+Reads MLIR (a file, or standard input) and translates it to another format.
+
+  --mlir-to-llvmir           llvm dialect -> LLVM IR text
+  --mlir-to-ptx [--sm=N]     llvm/gpu dialects -> PTX (not available yet)
+  -o FILE                    output file (default: standard output)
+  --split-input-file         translate chunks separated by '// -----' on their own
+"""
+
+TRANSLATIONS = ("mlir-to-llvmir", "mlir-to-ptx")
+
+
+def _parse_args(argv):
+    o = {"file": None, "out": None, "split": False, "translation": None, "sm": None}
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        i += 1
+        if a == "-" or not a.startswith("-"):
+            if o["file"] is not None:
+                raise UsageError(f"more than one input file: '{o['file']}' and '{a}'")
+            o["file"] = a
+            continue
+        name, eq, value = a.lstrip("-").partition("=")
+        if name in ("h", "help"):
+            o["help"] = True
+        elif name == "o":
+            if not eq:
+                if i >= len(argv):
+                    raise UsageError(f"option '{a}' needs a value")
+                value = argv[i]
+                i += 1
+            o["out"] = value
+        elif name == "split-input-file":
+            o["split"] = True
+        elif name in TRANSLATIONS:
+            if o["translation"] not in (None, name):
+                raise UsageError(f"only one translation at a time: --{o['translation']} and "
+                                 f"--{name}")
+            o["translation"] = name
+        elif name == "sm" and eq:
+            o["sm"] = value
+        else:
+            raise UsageError(f"Unknown command line argument '{a}'.  "
+                             "Try: 'lamina-translate --help'")
+    return o
+
+
+def _translate(text, name, line_offset):
+    """(LLVM IR, None), or (None, the rendered error)."""
+    from ..ir import IRError, verify
+    from ..ir.diagnostics import diagnostic_from
+    from ..ir.lexer import Source
+    from ..ir.parser import parse_source
+    from ..lowering.llvm_to_llvmir import translate
+    source = Source(name, text, line_offset)
+    try:
+        module = parse_source(source)
+        verify(module)
+        return translate(module), None
+    except IRError as e:
+        return None, diagnostic_from(e, {name: source})
+    except RecursionError:
+        return None, f"{name}: error: input nests too deeply"
+    except Exception as e:  # a bug in lamina: say so plainly; LAMINA_TRACEBACK=1 shows where
+        return None, internal_error(name, e)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        o = _parse_args(argv)
+        if o.get("help"):
+            sys.stdout.write(USAGE)
+            return 0
+        if o["translation"] is None:
+            raise UsageError("no translation given: use --mlir-to-llvmir")
+        if o["translation"] == "mlir-to-ptx":
+            sys.stderr.write("lamina-translate: error: --mlir-to-ptx is not available yet: the "
+                             "GPU path (issue 7)\n")
+            return 1
+        if o["sm"] is not None:
+            raise UsageError("--sm goes with --mlir-to-ptx")
+        from ..ir import IRError
+        from ..ir.diagnostics import diagnostic_from
+        name, data = _read_input(o["file"])
+        try:
+            text = _decode(name, data)
+        except IRError as e:
+            sys.stderr.write(diagnostic_from(e) + "\n")
+            return 1
+        outputs = []
+        failed = False
+        for chunk, offset in _chunks(text, o["split"]):
+            out, err = _translate(chunk, name, offset)
+            if err is not None:
+                sys.stderr.write(err + "\n")
+                failed = True
+            else:
+                outputs.append(out)
+        result = "\n// -----\n".join(outputs)
+        if o["out"] and o["out"] != "-":
+            with open(o["out"], "w") as f:
+                f.write(result)
+        else:
+            sys.stdout.write(result)
+        return 1 if failed else 0
+    except UsageError as e:
+        sys.stderr.write(f"lamina-translate: {e}\n")
+        return 1
+    except OSError as e:
+        sys.stderr.write(f"lamina-translate: {e.strerror}: {e.filename}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def entry():
+    sys.setrecursionlimit(200000)
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader went away (`lamina-translate ... | head`); not an error of ours
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    entry()
