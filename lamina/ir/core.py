@@ -34,8 +34,8 @@ class IRError(Exception):
         self.notes = list(notes)
 
 
-class Type:
-    """Base of all types. Types are immutable and compare structurally."""
+class _Structural:
+    """Immutable values compared by content (`_key`), with the hash computed once."""
 
     __slots__ = ("_hash",)
 
@@ -54,31 +54,21 @@ class Type:
         except AttributeError:
             h = self._hash = hash((type(self).__name__, self._key()))
             return h
+
+
+class Type(_Structural):
+    """Base of all types."""
+
+    __slots__ = ()
 
     def __repr__(self):
         return f"<type {self}>"
 
 
-class Attribute:
-    """Base of all attributes. Attributes are immutable and compare structurally."""
+class Attribute(_Structural):
+    """Base of all attributes."""
 
-    __slots__ = ("_hash",)
-
-    def _key(self):
-        raise NotImplementedError
-
-    def __eq__(self, other):
-        return self is other or (type(self) is type(other) and self._key() == other._key())
-
-    def __ne__(self, other):
-        return not self.__eq__(other)
-
-    def __hash__(self):
-        try:
-            return self._hash
-        except AttributeError:
-            h = self._hash = hash((type(self).__name__, self._key()))
-            return h
+    __slots__ = ()
 
     def __repr__(self):
         return f"<attr {self}>"

@@ -126,36 +126,30 @@ def _splat_like(rw, t, value):
     return ins(rw, L.ConstantOp.build(attr, t))
 
 
-@lowers("arith.floordivsi")
-def _floordivsi(op, operands, rw):
-    # q = a / b; if (q * b != a) and ((a < 0) != (b < 0)) then q - 1
+def _rounded_division(op, operands, rw, toward_sign_match):
+    """q = a / b truncates; when inexact, floor division steps down where the signs differ
+    and ceiling division steps up where they agree."""
     a, b = operands
-    t = a.type
-    zero, one = _splat_like(rw, t, 0), _splat_like(rw, t, 1)
+    zero, one = _splat_like(rw, a.type, 0), _splat_like(rw, a.type, 1)
     q = ins(rw, L.SDivOp(a, b))
     exact = ins(rw, L.ICmpOp.build("eq", ins(rw, L.MulOp(q, b)), a))
     sa = ins(rw, L.ICmpOp.build("slt", a, zero))
     sb = ins(rw, L.ICmpOp.build("slt", b, zero))
-    signs = ins(rw, L.ICmpOp.build("ne", sa, sb))
+    signs = ins(rw, L.ICmpOp.build("eq" if toward_sign_match else "ne", sa, sb))
     inexact = ins(rw, L.XOrOp(exact, _splat_like(rw, exact.type, 1)))
     fix = ins(rw, L.AndOp(signs, inexact))
-    rw.replace_op(op, [select(rw, fix, ins(rw, L.SubOp(q, one)), q)])
+    step = L.AddOp(q, one) if toward_sign_match else L.SubOp(q, one)
+    rw.replace_op(op, [select(rw, fix, ins(rw, step), q)])
+
+
+@lowers("arith.floordivsi")
+def _floordivsi(op, operands, rw):
+    _rounded_division(op, operands, rw, toward_sign_match=False)
 
 
 @lowers("arith.ceildivsi")
 def _ceildivsi(op, operands, rw):
-    # q = a / b; if (q * b != a) and ((a < 0) == (b < 0)) then q + 1
-    a, b = operands
-    t = a.type
-    zero, one = _splat_like(rw, t, 0), _splat_like(rw, t, 1)
-    q = ins(rw, L.SDivOp(a, b))
-    exact = ins(rw, L.ICmpOp.build("eq", ins(rw, L.MulOp(q, b)), a))
-    sa = ins(rw, L.ICmpOp.build("slt", a, zero))
-    sb = ins(rw, L.ICmpOp.build("slt", b, zero))
-    same = ins(rw, L.ICmpOp.build("eq", sa, sb))
-    inexact = ins(rw, L.XOrOp(exact, _splat_like(rw, exact.type, 1)))
-    fix = ins(rw, L.AndOp(same, inexact))
-    rw.replace_op(op, [select(rw, fix, ins(rw, L.AddOp(q, one)), q)])
+    _rounded_division(op, operands, rw, toward_sign_match=True)
 
 
 @lowers("arith.ceildivui")
