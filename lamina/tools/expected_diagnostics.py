@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import sys
 
+from .cli import chunks
+
 _EXPECT = re.compile(r"expected-(error|note|warning|remark)\s*(@[+-]?\d+|@above|@below)?\s*"
                      r"\{\{(.*?)\}\}")
 _REPORTED = re.compile(r"^(.*?):(\d+):(\d+): (error|note|warning|remark): (.*)$")
@@ -29,10 +31,9 @@ def _expectations(text, offset):
 
 
 def run_verify_diagnostics(text, name, o, process):
-    from .opt import _chunks
     failed = False
     outputs = []
-    for chunk, offset in _chunks(text, o["split"]):
+    for chunk, offset in chunks(text, o["split"]):
         expected = _expectations(chunk, offset)
         err = process(chunk, name, offset, o, outputs)
         reported = []

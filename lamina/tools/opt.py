@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import sys
+
+from .cli import (Arguments, UsageError, chunks, decode, entry_point, guarded, internal_error,
+                  read_input)
 
 USAGE = """usage: lamina-opt [options] [FILE|-]
 
@@ -28,35 +30,16 @@ Reads MLIR (a file, or standard input), runs passes, prints the result.
 """
 
 
-class UsageError(Exception):
-    pass
-
-
 def _parse_args(argv, passes):
     o = {"file": None, "pipeline": [], "out": None, "split": False, "unregistered": False,
          "generic": False, "debuginfo": False, "print_before": [], "print_after": [],
          "print_before_all": False, "print_after_all": False, "print_after_change": False,
          "print_after_failure": False, "tree_dir": None, "module_scope": False,
          "verify_each": True, "timing": False, "verify_diagnostics": False, "list": False}
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        i += 1
-        if a == "-" or not a.startswith("-"):
-            if o["file"] is not None:
-                raise UsageError(f"more than one input file: '{o['file']}' and '{a}'")
-            o["file"] = a
-            continue
-        name, eq, value = a.lstrip("-").partition("=")
-
+    args = Arguments(argv)
+    for a, name, eq, value in args:
         def val():
-            nonlocal i
-            if eq:
-                return value
-            if i >= len(argv):
-                raise UsageError(f"option '{a}' needs a value")
-            i += 1
-            return argv[i - 1]
+            return args.value(a, eq, value)
         key = name[5:] if name.startswith("mlir-") else name
         if name in ("h", "help"):
             o["help"] = True
@@ -96,48 +79,8 @@ def _parse_args(argv, passes):
             o["pipeline"].append(("list", name + ("{" + value + "}" if eq else "")))
         else:
             raise UsageError(f"Unknown command line argument '{a}'.  Try: 'lamina-opt --help'")
+    o["file"] = args.file
     return o
-
-
-def _read_input(path):
-    if path is None or path == "-":
-        data = sys.stdin.buffer.read()
-        name = "<stdin>"
-    else:
-        with open(path, "rb") as f:
-            data = f.read()
-        name = path
-    return name, data
-
-
-def _decode(name, data):
-    from ..ir.diagnostics import Diagnostic
-    from ..ir.lexer import Source
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        text = data.decode("utf-8", errors="replace")
-        raise Diagnostic.at(Source(name, text), len(data[:e.start].decode("utf-8", "replace")),
-                            "invalid UTF-8 byte in input (MLIR source must be UTF-8)") from None
-
-
-def _chunks(text, split):
-    if not split:
-        return [(text, 0)]
-    out = []
-    line = 0
-    current = []
-    start = 0
-    for ln in text.split("\n"):
-        if ln.strip().startswith("// -----"):
-            out.append(("\n".join(current), start))
-            current = []
-            start = line + 1
-        else:
-            current.append(ln)
-        line += 1
-    out.append(("\n".join(current), start))
-    return out
 
 
 def _build_pipeline(specs):
@@ -180,24 +123,12 @@ def process(text, name, line_offset, o, out):
         return internal_error(name, e)
 
 
-def internal_error(name, e):
-    import os
-    import traceback
-    text = f"{name}: error: internal compiler error: {type(e).__name__}: {e}"
-    if os.environ.get("LAMINA_TRACEBACK"):
-        text += "\n" + "".join(traceback.format_exception(e))
-    else:
-        text += "\n(set LAMINA_TRACEBACK=1 for the Python traceback, and please report it)"
-    return text
-
-
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    try:
+
+    def body():
         from .. import lowering  # noqa: F401  (registers the conversions as passes)
         from ..passes import PASSES
-        from ..ir import IRError
-        from ..ir.diagnostics import diagnostic_from
         o = _parse_args(argv, PASSES)
         if o.get("help"):
             sys.stdout.write(USAGE)
@@ -207,18 +138,14 @@ def main(argv=None):
                 sys.stdout.write(f"  --{n:30s} {PASSES[n].summary}\n")
             return 0
         _build_pipeline(o["pipeline"])  # report a bad pipeline before reading input
-        name, data = _read_input(o["file"])
-        try:
-            text = _decode(name, data)
-        except IRError as e:
-            sys.stderr.write(diagnostic_from(e) + "\n")
-            return 1
+        name, data = read_input(o["file"])
+        text = decode(name, data)
         if o["verify_diagnostics"]:
             from .expected_diagnostics import run_verify_diagnostics
             return run_verify_diagnostics(text, name, o, process)
         outputs = []
         failed = False
-        for chunk, offset in _chunks(text, o["split"]):
+        for chunk, offset in chunks(text, o["split"]):
             err = process(chunk, name, offset, o, outputs)
             if err is not None:
                 sys.stderr.write(err + "\n")
@@ -230,36 +157,11 @@ def main(argv=None):
         else:
             sys.stdout.write(result)
         return 1 if failed else 0
-    except UsageError as e:
-        sys.stderr.write(f"lamina-opt: {e}\n")
-        return 1
-    except IRError as e:
-        from ..ir.diagnostics import diagnostic_from
-        sys.stderr.write(diagnostic_from(e) + "\n")
-        return 1
-    except OSError as e:
-        sys.stderr.write(f"lamina-opt: {e.strerror}: {e.filename}\n")
-        return 1
-    except RecursionError:
-        sys.stderr.write("lamina-opt: error: input nests too deeply\n")
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    return guarded("lamina-opt", body)
 
 
 def entry():
-    sys.setrecursionlimit(200000)
-    try:
-        code = main()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        # tearing down a large module object by object takes seconds and changes nothing
-        os._exit(code)
-    except BrokenPipeError:
-        # the reader went away (`lamina-opt ... | head`); not an error of ours
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = 0
-    sys.exit(code)
+    entry_point(main)
 
 
 if __name__ == "__main__":

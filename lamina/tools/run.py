@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
-from .opt import UsageError, _decode, _read_input, internal_error
+from .cli import (Arguments, UsageError, decode, entry_point, guarded, internal_error,
+                  read_input)
 
 USAGE = """usage: lamina-run FILE [options]
 
@@ -46,25 +47,10 @@ class RunError(Exception):
 def _parse_args(argv):
     o = {"file": None, "entry": "main", "result": None, "libs": [], "target": "cpu",
          "opt": 3, "help": False}
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        i += 1
-        if a == "-" or not a.startswith("-"):
-            if o["file"] is not None:
-                raise UsageError(f"more than one input file: '{o['file']}' and '{a}'")
-            o["file"] = a
-            continue
-        name, eq, value = a.lstrip("-").partition("=")
-
+    args = Arguments(argv)
+    for a, name, eq, value in args:
         def val():
-            nonlocal i
-            if eq:
-                return value
-            if i >= len(argv):
-                raise UsageError(f"option '{a}' needs a value")
-            i += 1
-            return argv[i - 1]
+            return args.value(a, eq, value)
         if name in ("h", "help"):
             o["help"] = True
         elif name in ("e", "entry-point"):
@@ -87,6 +73,7 @@ def _parse_args(argv):
             o["opt"] = int(level)
         else:
             raise UsageError(f"Unknown command line argument '{a}'.  Try: 'lamina-run --help'")
+    o["file"] = args.file
     return o
 
 
@@ -269,10 +256,9 @@ def run(text, name, o, out):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    try:
+
+    def body():
         from .. import lowering  # noqa: F401  (registers the conversions as passes)
-        from ..ir import IRError
-        from ..ir.diagnostics import diagnostic_from
         o = _parse_args(argv)
         if o["help"]:
             sys.stdout.write(USAGE)
@@ -280,38 +266,18 @@ def main(argv=None):
         if o["target"] == "gpu":
             raise UsageError("--target=gpu is not available yet (issue 7)")
         _check_libraries(o["libs"])
-        name, data = _read_input(o["file"])
-        try:
-            text = _decode(name, data)
-        except IRError as e:
-            sys.stderr.write(diagnostic_from(e) + "\n")
-            return 1
-        err = run(text, name, o, sys.stdout)
+        name, data = read_input(o["file"])
+        err = run(decode(name, data), name, o, sys.stdout)
         if err is not None:
             sys.stdout.flush()
             sys.stderr.write(err + "\n")
             return 1
         return 0
-    except UsageError as e:
-        sys.stderr.write(f"lamina-run: {e}\n")
-        return 1
-    except OSError as e:
-        sys.stderr.write(f"lamina-run: {e.strerror}: {e.filename}\n")
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    return guarded("lamina-run", body)
 
 
 def entry():
-    sys.setrecursionlimit(200000)
-    try:
-        code = main()
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # the reader went away (`lamina-run ... | head`); not an error of ours
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = 0
-    sys.exit(code)
+    entry_point(main)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from .opt import UsageError, _chunks, _decode, _read_input, internal_error
+from .cli import (Arguments, UsageError, chunks, decode, entry_point, guarded, internal_error,
+                  read_input)
 
 USAGE = """usage: lamina-translate [options] [FILE|-]
 
@@ -21,25 +22,12 @@ TRANSLATIONS = ("mlir-to-llvmir", "mlir-to-ptx")
 
 def _parse_args(argv):
     o = {"file": None, "out": None, "split": False, "translation": None, "sm": None}
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        i += 1
-        if a == "-" or not a.startswith("-"):
-            if o["file"] is not None:
-                raise UsageError(f"more than one input file: '{o['file']}' and '{a}'")
-            o["file"] = a
-            continue
-        name, eq, value = a.lstrip("-").partition("=")
+    args = Arguments(argv)
+    for a, name, eq, value in args:
         if name in ("h", "help"):
             o["help"] = True
         elif name == "o":
-            if not eq:
-                if i >= len(argv):
-                    raise UsageError(f"option '{a}' needs a value")
-                value = argv[i]
-                i += 1
-            o["out"] = value
+            o["out"] = args.value(a, eq, value)
         elif name == "split-input-file":
             o["split"] = True
         elif name in TRANSLATIONS:
@@ -52,6 +40,7 @@ def _parse_args(argv):
         else:
             raise UsageError(f"Unknown command line argument '{a}'.  "
                              "Try: 'lamina-translate --help'")
+    o["file"] = args.file
     return o
 
 
@@ -77,7 +66,8 @@ def _translate(text, name, line_offset):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    try:
+
+    def body():
         o = _parse_args(argv)
         if o.get("help"):
             sys.stdout.write(USAGE)
@@ -90,17 +80,11 @@ def main(argv=None):
             return 1
         if o["sm"] is not None:
             raise UsageError("--sm goes with --mlir-to-ptx")
-        from ..ir import IRError
-        from ..ir.diagnostics import diagnostic_from
-        name, data = _read_input(o["file"])
-        try:
-            text = _decode(name, data)
-        except IRError as e:
-            sys.stderr.write(diagnostic_from(e) + "\n")
-            return 1
+        name, data = read_input(o["file"])
+        text = decode(name, data)
         outputs = []
         failed = False
-        for chunk, offset in _chunks(text, o["split"]):
+        for chunk, offset in chunks(text, o["split"]):
             out, err = _translate(chunk, name, offset)
             if err is not None:
                 sys.stderr.write(err + "\n")
@@ -114,27 +98,11 @@ def main(argv=None):
         else:
             sys.stdout.write(result)
         return 1 if failed else 0
-    except UsageError as e:
-        sys.stderr.write(f"lamina-translate: {e}\n")
-        return 1
-    except OSError as e:
-        sys.stderr.write(f"lamina-translate: {e.strerror}: {e.filename}\n")
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    return guarded("lamina-translate", body)
 
 
 def entry():
-    sys.setrecursionlimit(200000)
-    try:
-        code = main()
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # the reader went away (`lamina-translate ... | head`); not an error of ours
-        import os
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = 0
-    sys.exit(code)
+    entry_point(main)
 
 
 if __name__ == "__main__":
