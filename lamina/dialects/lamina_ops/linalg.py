@@ -166,6 +166,10 @@ class FillOp(LaminaOp):
     def reference(value, shape):
         return np.full(shape, value, dtype=value.dtype)
 
+    def reference_attrs(self):
+        """The static shape; a `?` dimension's size is an operand, known only at run time."""
+        return {"shape": tuple(self.output.type.shape)}
+
     def fold(self, consts):
         c, rt = consts[0], self.output.type
         if c.__class__ is not DenseElementsAttr or not rt.has_static_shape or \
