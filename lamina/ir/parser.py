@@ -18,7 +18,7 @@ from .affine import (AffineBinary, AffineConst, AffineDim, AffineMap, AffineMapA
                      AffineSymbol)
 from .attributes import (ArrayAttr, CallSiteLoc, DenseArrayAttr, DenseElementsAttr,
                          DictionaryAttr, FileLineColLoc, FloatAttr, FusedLoc, IntegerAttr,
-                         Location, NameLoc, OpaqueAttr, StridedLayoutAttr, StringAttr,
+                         NameLoc, OpaqueAttr, StridedLayoutAttr, StringAttr,
                          SymbolRefAttr, TypeAttr, UNKNOWN_LOC, UnitAttr, from_float_bits)
 from .core import Block, IRError, Operation, OpResult, Region, Use, gc_paused
 from .opdef import IsolatedFromAbove
@@ -1102,7 +1102,7 @@ def _resolve(module, st):
             for tok in op.successors:
                 b = labels.get(tok.value)
                 if b is None:
-                    raise error(tok, f"reference to an undefined block")
+                    raise error(tok, "reference to an undefined block")
                 succ.append(b)
             op.successors = succ
         if op.regions:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..ir import IRError
 from ..ir import registry
 from ..ir import types as T
-from ..ir.affine import AffineBinary, AffineConst, AffineDim, AffineSymbol
+from ..ir.affine import AffineConst, AffineDim, AffineSymbol
 from ..ir.attributes import IntegerAttr
 from ..passes import Pass, register_pass
 from ..ir.rewrite import PatternRewriter
