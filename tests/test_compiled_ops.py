@@ -994,6 +994,21 @@ def _add_shape():
                    match="out of bounds")
         g.compare(entries, "slice_dynamic", x, np.asarray(1, np.int32), np.asarray(2, np.int64))
 
+    for et in ("f32", "i32"):
+        ta, tda = tt((2, 3, 4), et), tt((None, 3, 4), et)
+        lines = [f"%r = lamina.reduce_to_shape %a0 : {ta} -> {tt((3, 1), et)}",
+                 f"%s = lamina.reduce_to_shape %a1 : {tda} -> {tt((1, 3, 4), et)}",
+                 f"%u = lamina.reduce_to_shape %a1 : {tda} -> {tt((None, 1, 4), et)}"]
+        g.func(f"reduce_to_shape_{et}", [ta, tda], lines,
+               [(line.split(" ")[0], line.rsplit("-> ", 1)[1]) for line in lines])
+
+        @g.case
+        def reduce_to_shape(entries, et=et):
+            rng = np.random.default_rng(18)
+            for n in (3, 0, 1):
+                g.compare(entries, f"reduce_to_shape_{et}", rnd(rng, (2, 3, 4), et),
+                          rnd(rng, (n, 3, 4), et), et=et, what=f"{n}")
+
     ts = tt((2,), "i32")
     g.func("broadcast_shape", [tt((None,), "f32"), ts],
            [f"%r = lamina.broadcast_to %a0, %a1 : ({tt((None,), 'f32')}, {ts}) -> "

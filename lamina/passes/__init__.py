@@ -5,6 +5,7 @@ from .pass_manager import (PASSES, Instrumentation, OpPassManager, Pass, PassFai
                            PassManager, parse_pipeline, register_pass, run_pipeline)
 from .greedy import apply_patterns_greedily
 from . import generic  # noqa: F401  (registers canonicalize, cse, dce, inline, symbol-dce)
+from . import autodiff  # noqa: F401  (registers autodiff)
 
 __all__ = ["PASSES", "Instrumentation", "OpPassManager", "Pass", "PassFailure", "PassManager",
            "parse_pipeline", "register_pass", "run_pipeline", "apply_patterns_greedily"]

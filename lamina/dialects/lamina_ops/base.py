@@ -39,6 +39,16 @@ class TensorOp(Op):
 
     traits = (Pure,)
 
+    # The op's derivative rule, declared once, in lamina ops (so a derivative can be
+    # differentiated again): `vjp(self, b, cotangent)` gets a rewriter `b` whose insertion
+    # point every forward value dominates (the autodiff pass puts it after the op) and the
+    # cotangent of the op's result (a Value of the result's type), builds lamina ops with
+    # `b.insert(...)`, and returns one entry per operand: the cotangent contribution to that
+    # operand (a Value of the operand's type; broadcasting undone with reduce_to_shape), or
+    # None where no gradient flows (integer and boolean operands, conditions, shapes). An op
+    # without `vjp` is not differentiable: the pass reports it when a gradient reaches it.
+    vjp = None
+
     @classmethod
     def infer_types(cls, operand_types, props):
         raise NotImplementedError

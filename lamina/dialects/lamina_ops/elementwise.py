@@ -241,7 +241,8 @@ def _pow(a, b):
     return np.power(a, b)
 
 
-def _binary(cls_name, name, reference, doc, base=BinaryOp, accepts=None, commutative=False):
+def _binary(cls_name, name, reference, doc, base=BinaryOp, accepts=None, commutative=False,
+            vjp=None):
     """One op class per binary op: its name, kernel, and the element types it accepts."""
     et = "i1" if accepts == "bool" else "f32"
     ret = "i1" if base is CompareOp else et
@@ -252,16 +253,139 @@ def _binary(cls_name, name, reference, doc, base=BinaryOp, accepts=None, commuta
         ns["accepts"] = accepts
     if commutative:
         ns["traits"] = (Pure, Commutative)
+    if vjp is not None:
+        ns["vjp"] = vjp
     return type(cls_name, (base,), ns)
 
 
-AddOp = _binary("AddOp", "lamina.add", np.add, "Elementwise sum.", commutative=True)
-SubtractOp = _binary("SubtractOp", "lamina.subtract", np.subtract, "Elementwise difference.")
+# -- derivative rules (vjp; see base.TensorOp.vjp) --------------------------------------------
+
+def emit(b, op):
+    """Insert `op` with rewriter `b`; its (first) result."""
+    return b.insert(op).results[0]
+
+
+def scalar_const(b, value, et):
+    """A 0-d lamina constant of element type `et` (it broadcasts against any operand)."""
+    dt = np_dtype(et) or np.dtype(np.float32)
+    return emit(b, ConstantOp.build(np.array(value, dt), T.RankedTensorType((), et)))
+
+
+def unbroadcast(b, v, target):
+    """Cotangent `v` summed back to `target`, the type of an operand broadcast into it."""
+    if v.type == target:
+        return v
+    from .shape import ReduceToShapeOp
+    return emit(b, ReduceToShapeOp(v, result_types=[target]))
+
+
+def _mul(b, x, y):
+    return emit(b, MultiplyOp(x, y))
+
+
+def _div(b, x, y):
+    return emit(b, DivideOp(x, y))
+
+
+def _neg(b, x):
+    return emit(b, NegativeOp(x))
+
+
+def _zero_where(b, cond, g, keep_true):
+    """`g` where `cond` (or where not `cond`), 0 elsewhere."""
+    zero = scalar_const(b, 0, g.type.element_type)
+    return emit(b, WhereOp(cond, g, zero) if keep_true else WhereOp(cond, zero, g))
+
+
+def _vjp_add(self, b, g):
+    return [unbroadcast(b, g, self.lhs.type), unbroadcast(b, g, self.rhs.type)]
+
+
+def _vjp_subtract(self, b, g):
+    return [unbroadcast(b, g, self.lhs.type), unbroadcast(b, _neg(b, g), self.rhs.type)]
+
+
+def _vjp_multiply(self, b, g):
+    return [unbroadcast(b, _mul(b, g, self.rhs), self.lhs.type),
+            unbroadcast(b, _mul(b, g, self.lhs), self.rhs.type)]
+
+
+def _vjp_divide(self, b, g):
+    # d(x/y)/dy = -(x/y)/y
+    gx = _div(b, g, self.rhs)
+    gy = _neg(b, _mul(b, gx, self.output))
+    return [unbroadcast(b, gx, self.lhs.type), unbroadcast(b, gy, self.rhs.type)]
+
+
+def _vjp_extreme(keep):
+    """maximum/minimum: the gradient goes to x where x wins (ties to x, as TF)."""
+    def vjp(self, b, g):
+        mask = emit(b, keep(self.lhs, self.rhs))
+        return [unbroadcast(b, _zero_where(b, mask, g, True), self.lhs.type),
+                unbroadcast(b, _zero_where(b, mask, g, False), self.rhs.type)]
+    return vjp
+
+
+def _vjp_pow(self, b, g):
+    x, y = self.lhs, self.rhs
+    et = x.type.element_type
+    if element_kind(et) != "float":
+        return [None, None]
+    # d/dx = y * x ** (y - 1); d/dy = x ** y * log(x), 0 where x <= 0 (as TF)
+    ym1 = emit(b, SubtractOp(y, scalar_const(b, 1, et)))
+    gx = _mul(b, g, _mul(b, y, emit(b, PowOp(x, ym1))))
+    zero = scalar_const(b, 0, et)
+    pos = emit(b, GreaterOp(x, zero))
+    safe_x = emit(b, WhereOp(pos, x, scalar_const(b, 1, et)))
+    log_x = emit(b, WhereOp(pos, emit(b, LogOp(safe_x)), zero))
+    gy = _mul(b, g, _mul(b, self.output, log_x))
+    return [unbroadcast(b, gx, x.type), unbroadcast(b, gy, y.type)]
+
+
+def _vjp_negative(self, b, g):
+    return [_neg(b, g)]
+
+
+def _vjp_square(self, b, g):
+    return [_mul(b, g, _mul(b, self.input, scalar_const(b, 2, g.type.element_type)))]
+
+
+def _vjp_relu(self, b, g):
+    pos = emit(b, GreaterOp(self.input, scalar_const(b, 0, g.type.element_type)))
+    return [_zero_where(b, pos, g, True)]
+
+
+def _vjp_exp(self, b, g):
+    return [_mul(b, g, self.output)]
+
+
+def _vjp_log(self, b, g):
+    return [_div(b, g, self.input)]
+
+
+def _vjp_sqrt(self, b, g):
+    return [_div(b, g, _mul(b, self.output, scalar_const(b, 2, g.type.element_type)))]
+
+
+def _vjp_tanh(self, b, g):
+    one = scalar_const(b, 1, g.type.element_type)
+    return [_mul(b, g, emit(b, SubtractOp(one, _mul(b, self.output, self.output))))]
+
+
+def _vjp_sigmoid(self, b, g):
+    one = scalar_const(b, 1, g.type.element_type)
+    return [_mul(b, g, _mul(b, self.output, emit(b, SubtractOp(one, self.output))))]
+
+
+AddOp = _binary("AddOp", "lamina.add", np.add, "Elementwise sum.", commutative=True,
+                vjp=_vjp_add)
+SubtractOp = _binary("SubtractOp", "lamina.subtract", np.subtract, "Elementwise difference.",
+                     vjp=_vjp_subtract)
 MultiplyOp = _binary("MultiplyOp", "lamina.multiply", np.multiply, "Elementwise product.",
-                     commutative=True)
+                     commutative=True, vjp=_vjp_multiply)
 DivideOp = _binary("DivideOp", "lamina.divide", np.true_divide,
                    "Elementwise true division of floats (the API casts integers first).",
-                   accepts="float")
+                   accepts="float", vjp=_vjp_divide)
 FloorDivOp = _binary("FloorDivOp", "lamina.floordiv", _floordiv,
                      "Elementwise division rounding down (Python's `//`); an integer division "
                      "by zero is an error.")
@@ -269,11 +393,13 @@ FloorModOp = _binary("FloorModOp", "lamina.floormod", _floormod,
                      "Elementwise remainder of floordiv (Python's `%`), with the sign of the "
                      "divisor; an integer division by zero is an error.")
 MaximumOp = _binary("MaximumOp", "lamina.maximum", np.maximum,
-                    "Elementwise maximum (NaN if either is NaN).", commutative=True)
+                    "Elementwise maximum (NaN if either is NaN).", commutative=True,
+                    vjp=_vjp_extreme(lambda x, y: GreaterEqualOp(x, y)))
 MinimumOp = _binary("MinimumOp", "lamina.minimum", np.minimum,
-                    "Elementwise minimum (NaN if either is NaN).", commutative=True)
+                    "Elementwise minimum (NaN if either is NaN).", commutative=True,
+                    vjp=_vjp_extreme(lambda x, y: LessEqualOp(x, y)))
 PowOp = _binary("PowOp", "lamina.pow", _pow, "Elementwise power; integers to negative integer "
-                "powers are an error.")
+                "powers are an error.", vjp=_vjp_pow)
 LogicalAndOp = _binary("LogicalAndOp", "lamina.logical_and", np.logical_and,
                        "Elementwise conjunction of bools.", accepts="bool", commutative=True)
 LogicalOrOp = _binary("LogicalOrOp", "lamina.logical_or", np.logical_or,
@@ -337,31 +463,39 @@ def _relu(x):
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
-def _unary(cls_name, name, reference, doc, accepts="float"):
+def _unary(cls_name, name, reference, doc, accepts="float", vjp=None):
     t = {"float": "tensor<2x?xf32>", "number": "tensor<2x?xi32>", "bool": "tensor<2x?xi1>"}[
         accepts]
-    return type(cls_name, (UnaryOp,), {
-        "__doc__": doc, "__module__": __name__, "name": name, "accepts": accepts,
-        "reference": kernel(reference), "examples": (example([t], f"{name} %arg0 : {t}", t),)})
+    ns = {"__doc__": doc, "__module__": __name__, "name": name, "accepts": accepts,
+          "reference": kernel(reference), "examples": (example([t], f"{name} %arg0 : {t}", t),)}
+    if vjp is not None:
+        ns["vjp"] = vjp
+    return type(cls_name, (UnaryOp,), ns)
 
 
-NegativeOp = _unary("NegativeOp", "lamina.negative", np.negative, "Elementwise -x.", "number")
+NegativeOp = _unary("NegativeOp", "lamina.negative", np.negative, "Elementwise -x.", "number",
+                    vjp=_vjp_negative)
 AbsOp = _unary("AbsOp", "lamina.abs", np.abs, "Elementwise |x| (the smallest integer stays as "
                "it is).", "number")
-SquareOp = _unary("SquareOp", "lamina.square", np.square, "Elementwise x * x.", "number")
-ReluOp = _unary("ReluOp", "lamina.relu", _relu, "Elementwise max(x, 0).", "number")
+SquareOp = _unary("SquareOp", "lamina.square", np.square, "Elementwise x * x.", "number",
+                  vjp=_vjp_square)
+ReluOp = _unary("ReluOp", "lamina.relu", _relu, "Elementwise max(x, 0).", "number",
+                vjp=_vjp_relu)
 SignOp = _unary("SignOp", "lamina.sign", np.sign, "Elementwise -1, 0 or 1 (NaN stays NaN).",
                 "number")
-ExpOp = _unary("ExpOp", "lamina.exp", np.exp, "Elementwise e ** x.")
-LogOp = _unary("LogOp", "lamina.log", np.log, "Elementwise natural logarithm.")
+ExpOp = _unary("ExpOp", "lamina.exp", np.exp, "Elementwise e ** x.", vjp=_vjp_exp)
+LogOp = _unary("LogOp", "lamina.log", np.log, "Elementwise natural logarithm.",
+               vjp=_vjp_log)
 Log1pOp = _unary("Log1pOp", "lamina.log1p", np.log1p, "Elementwise log(1 + x).")
 Expm1Op = _unary("Expm1Op", "lamina.expm1", np.expm1, "Elementwise e ** x - 1.")
-SqrtOp = _unary("SqrtOp", "lamina.sqrt", np.sqrt, "Elementwise square root.")
+SqrtOp = _unary("SqrtOp", "lamina.sqrt", np.sqrt, "Elementwise square root.",
+                vjp=_vjp_sqrt)
 RsqrtOp = _unary("RsqrtOp", "lamina.rsqrt", _same_dtype(lambda x: 1 / np.sqrt(x)),
                  "Elementwise 1 / sqrt(x).")
-TanhOp = _unary("TanhOp", "lamina.tanh", np.tanh, "Elementwise hyperbolic tangent.")
+TanhOp = _unary("TanhOp", "lamina.tanh", np.tanh, "Elementwise hyperbolic tangent.",
+                vjp=_vjp_tanh)
 SigmoidOp = _unary("SigmoidOp", "lamina.sigmoid", _same_dtype(lambda x: 1 / (1 + np.exp(-x))),
-                   "Elementwise logistic function 1 / (1 + e ** -x).")
+                   "Elementwise logistic function 1 / (1 + e ** -x).", vjp=_vjp_sigmoid)
 SinOp = _unary("SinOp", "lamina.sin", np.sin, "Elementwise sine.")
 CosOp = _unary("CosOp", "lamina.cos", np.cos, "Elementwise cosine.")
 ErfOp = _unary("ErfOp", "lamina.erf", _same_dtype(_erf), "Elementwise error function.")
@@ -405,6 +539,10 @@ class WhereOp(LaminaOp):
             raise IRError(f"operand shapes {_dims(c)}, {_dims(x)} and {_dims(y)} are not "
                           f"broadcast-compatible")
         return [T.RankedTensorType(shape, x.element_type)]
+
+    def vjp(self, b, g):
+        return [None, unbroadcast(b, _zero_where(b, self.condition, g, True), self.x.type),
+                unbroadcast(b, _zero_where(b, self.condition, g, False), self.y.type)]
 
     def lower(self, b):
         from ...lowering.structured_builders import elementwise, select
@@ -464,6 +602,12 @@ class CastOp(LaminaOp):
         if self.input.type == self.output.type:
             return [self.input]
         return fold_by_reference(self, consts)
+
+    def vjp(self, b, g):
+        src = self.input.type.element_type
+        if element_kind(src) != "float" or element_kind(g.type.element_type) != "float":
+            return [None]
+        return [emit(b, CastOp.build(g, src))]
 
     def lower(self, b):
         from ...lowering.structured_builders import cast_scalar_op, elementwise

@@ -92,6 +92,22 @@ class MatMulOp(LaminaOp):
         return {"transpose_a": "transpose_a" in self.properties,
                 "transpose_b": "transpose_b" in self.properties}
 
+    def vjp(self, b, g):
+        from .elementwise import emit, unbroadcast
+        a, bb = self.a, self.b
+        ta, tb = "transpose_a" in self.properties, "transpose_b" in self.properties
+        mm = MatMulOp.build
+        # C = op(A) op(B): dop(A) = g op(B)^T and dop(B) = op(A)^T g, then undo the op
+        if not ta and not tb:
+            da, db = mm(g, bb, transpose_b=True), mm(a, g, transpose_a=True)
+        elif not ta:
+            da, db = mm(g, bb), mm(g, a, transpose_a=True)
+        elif not tb:
+            da, db = mm(bb, g, transpose_b=True), mm(a, g)
+        else:
+            da, db = mm(bb, g, True, True), mm(g, a, True, True)
+        return [unbroadcast(b, emit(b, da), a.type), unbroadcast(b, emit(b, db), bb.type)]
+
     def lower(self, b):
         from ...lowering import structured_builders as sb
         from ...dialects.arith import CmpIOp

@@ -71,6 +71,22 @@ class ReduceOp(LaminaOp):
         return {"axes": tuple(self.properties["axes"].value),
                 "keepdims": "keepdims" in self.properties}
 
+    def spread(self, b, g):
+        """`g` (of the result's type) broadcast back to the input's shape."""
+        from .elementwise import emit
+        from .shape import BroadcastToOp, ReshapeOp, ShapeOp
+        x = self.input.type
+        if "keepdims" not in self.properties:
+            axes = self.properties["axes"].value
+            kept = x.clone(shape=[1 if i in axes else d for i, d in enumerate(x.shape)])
+            if kept.num_dynamic_dims > 1:
+                raise IRError(f"{self.name}: the derivative of a reduction of {x} to a result "
+                              f"with more than one dynamic dimension is not supported yet")
+            g = emit(b, ReshapeOp(g, result_types=[kept]))
+        if x.has_static_shape:
+            return emit(b, BroadcastToOp(g, None, result_types=[x]))
+        return emit(b, BroadcastToOp(g, emit(b, ShapeOp.build(self.input)), result_types=[x]))
+
     def lower(self, b):
         from ...lowering.structured_builders import binary_scalar_op, reduction
         et, kind = self.input.type.element_type, self.combine
@@ -117,6 +133,22 @@ def _extreme(fn, pick):
 ReduceSumOp = _reduce("ReduceSumOp", "lamina.reduce_sum", "add", lambda et: 0,
                       lambda x, axes, keepdims: np.sum(x, axes, x.dtype, keepdims=keepdims),
                       "Sum over axes (0 where empty).")
+def _vjp_sum(self, b, g):
+    return [self.spread(b, g)]
+
+
+def _vjp_max(self, b, g):
+    """The gradient is shared equally among the elements equal to the extreme (as TF)."""
+    from .elementwise import CastOp, DivideOp, EqualOp, MultiplyOp, emit
+    et = g.type.element_type
+    hit = emit(b, CastOp.build(emit(b, EqualOp(self.input, self.spread(b, self.output))), et))
+    count = emit(b, ReduceSumOp.build(hit, self.properties["axes"].value,
+                                      "keepdims" in self.properties))
+    share = emit(b, DivideOp(g, count))
+    return [emit(b, MultiplyOp(hit, self.spread(b, share)))]
+
+
+ReduceSumOp.vjp = _vjp_sum
 ReduceProdOp = _reduce("ReduceProdOp", "lamina.reduce_prod", "multiply", lambda et: 1,
                        lambda x, axes, keepdims: np.prod(x, axes, x.dtype, keepdims=keepdims),
                        "Product over axes (1 where empty).")
@@ -124,10 +156,12 @@ ReduceMaxOp = _reduce("ReduceMaxOp", "lamina.reduce_max", "maximum", _lowest,
                       _extreme(np.max, lambda lo, hi: lo),
                       "Maximum over axes (NaN if any is NaN; -inf or the smallest integer "
                       "where empty).")
+ReduceMaxOp.vjp = _vjp_max
 ReduceMinOp = _reduce("ReduceMinOp", "lamina.reduce_min", "minimum", _highest,
                       _extreme(np.min, lambda lo, hi: hi),
                       "Minimum over axes (NaN if any is NaN; inf or the largest integer where "
                       "empty).")
+ReduceMinOp.vjp = _vjp_max
 ReduceAnyOp = _reduce("ReduceAnyOp", "lamina.reduce_any", "logical_or", lambda et: 0,
                       lambda x, axes, keepdims: np.any(x, axes, keepdims=keepdims),
                       "Whether any element over axes is true.", accepts="bool")
@@ -168,6 +202,16 @@ class ReduceMeanOp(ReduceOp):
                 "tensor<2x?x4xf32> -> tensor<?xf32>", "tensor<?xf32>"),
         example(["tensor<3x4xi32>"], "lamina.reduce_mean %arg0 axes = [1] keepdims : "
                 "tensor<3x4xi32> -> tensor<3x1xi32>", "tensor<3x1xi32>"))
+
+    def vjp(self, b, g):
+        from .elementwise import DivideOp, emit, scalar_const
+        x = self.input.type
+        sizes = [x.shape[a] for a in self.properties["axes"].value]
+        if T.DYNAMIC in sizes:
+            raise IRError(f"{self.name}: the derivative of a mean over dynamic dimensions of {x} "
+                          f"is not supported yet")
+        n = scalar_const(b, int(np.prod(sizes)), g.type.element_type)
+        return [self.spread(b, emit(b, DivideOp(g, n)))]
 
     def lower(self, b):
         from ...lowering.structured_builders import (binary_scalar_op, const, dim,

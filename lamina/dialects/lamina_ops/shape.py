@@ -19,7 +19,8 @@ from ...ir.core import IRError
 from ...ir.format import custom_directive
 from ...ir.opdef import Pure, operand, opt_operand, prop, result, var_operand
 from .base import RankedTensor, TensorOp
-from .elementwise import InvalidArgument, fold_by_reference, kernel, np_dtype
+from .elementwise import InvalidArgument, check_element_type, fold_by_reference, kernel, \
+    np_dtype
 
 DYNAMIC = T.DYNAMIC
 
@@ -111,6 +112,10 @@ class ReshapeOp(_ExplicitResultOp):
     def reference_attrs(self):
         return {"shape": [-1 if d == DYNAMIC else d for d in self.output.type.shape]}
 
+    def vjp(self, b, g):
+        from .elementwise import emit
+        return [emit(b, ReshapeOp(g, result_types=[self.input.type]))]
+
     def lower(self, b):
         from ...lowering import structured_builders_nn as sb
         return [sb.reshape(b, b.remap(self.input), self.output.type)]
@@ -155,6 +160,12 @@ class TransposeOp(TensorOp):
 
     def reference_attrs(self):
         return {"perm": list(self.perm.value)}
+
+    def vjp(self, b, g):
+        from .elementwise import emit
+        perm = list(self.perm.value)
+        inverse = [perm.index(i) for i in range(len(perm))]
+        return [emit(b, TransposeOp.build(g, inverse))]
 
     def lower(self, b):
         from ...lowering import structured_builders_nn as sb
@@ -600,10 +611,95 @@ class BroadcastToOp(_ExplicitResultOp):
     def reference_attrs(self):
         return {} if self.shape is not None else {"shape": self.output.type.shape}
 
+    def vjp(self, b, g):
+        from .elementwise import unbroadcast
+        return [unbroadcast(b, g, self.input.type)] + [None] * (len(self.operands) - 1)
+
     def lower(self, b):
         from ...lowering import structured_builders_nn as sb
         shape = None if self.shape is None else b.remap(self.shape)
         return [sb.broadcast_to(b, b.remap(self.input), shape, self.output.type)]
+
+
+class ReduceToShapeOp(_ExplicitResultOp):
+    """The inverse of broadcast_to for cotangents: sums the input over the dimensions that
+    broadcasting the result's shape to the input's would create (the leading ones, and those
+    that are 1 in the result but not in the input). A `?` result dimension is taken not to be
+    reduced, as broadcast_to takes a `?` input dimension not to broadcast.
+    `lamina.reduce_to_shape %0 : tensor<2x3xf32> -> tensor<1x3xf32>`"""
+
+    name = "lamina.reduce_to_shape"
+    input = operand(RankedTensor)
+    output = result(RankedTensor)
+    assembly_format = _ARROW
+    examples = (
+        "func.func @f(%arg0: tensor<4x2x3xf32>, %arg1: tensor<?x3xf64>) -> "
+        "(tensor<2x1xf32>, tensor<3xf64>) {\n"
+        "  %0 = lamina.reduce_to_shape %arg0 : tensor<4x2x3xf32> -> tensor<2x1xf32>\n"
+        "  %1 = lamina.reduce_to_shape %arg1 : tensor<?x3xf64> -> tensor<3xf64>\n"
+        "  return %0, %1 : tensor<2x1xf32>, tensor<3xf64>\n}",)
+
+    @staticmethod
+    def reduced_axes(in_shape, out_shape):
+        lead = len(in_shape) - len(out_shape)
+        return list(range(lead)) + [k + lead for k, d in enumerate(out_shape)
+                                    if d == 1 and in_shape[k + lead] != 1]
+
+    @staticmethod
+    def check(in_types, out):
+        a = in_types[0]
+        if a.element_type != out.element_type:
+            raise IRError(f"element type {out.element_type} differs from the input's "
+                          f"{a.element_type}")
+        check_element_type(a.element_type, "number")
+        if out.rank > a.rank:
+            raise IRError(f"cannot reduce a tensor of rank {a.rank} to rank {out.rank}")
+        lead = a.rank - out.rank
+        for k, d in enumerate(out.shape):
+            x = a.shape[k + lead]
+            if d not in (1, x, DYNAMIC) and x != DYNAMIC:
+                raise IRError(f"Unable to reduce tensor of shape {_dims(a.shape)} to tensor "
+                              f"of shape {_dims(out.shape)}")
+
+    def fold(self, consts):
+        if self.input.type == self.output.type:
+            return [self.input]
+        return fold_by_reference(self, consts)
+
+    def vjp(self, b, g):
+        from .elementwise import emit
+        x = self.input
+        if x.type.has_static_shape:
+            return [emit(b, BroadcastToOp(g, None, result_types=[x.type]))]
+        return [emit(b, BroadcastToOp(g, emit(b, ShapeOp.build(x)), result_types=[x.type]))]
+
+    @kernel
+    def reference(x, shape):
+        """`shape`: the result's, -1 for `?` (a dimension kept as it is)."""
+        lead = x.ndim - len(shape)
+        axes = ReduceToShapeOp.reduced_axes(x.shape, shape)
+        return np.sum(x, tuple(axes), x.dtype, keepdims=True).reshape(
+            [1 if k + lead in axes else x.shape[k + lead] for k in range(len(shape))])
+
+    def reference_attrs(self):
+        return {"shape": [-1 if d == DYNAMIC else d for d in self.output.type.shape]}
+
+    def lower(self, b):
+        from ...lowering import structured_builders as sb
+        from ...ir.affine import AffineConst, AffineDim, AffineMap
+        a, rt = self.input.type, self.output.type
+        x = b.remap(self.input)
+        axes = set(self.reduced_axes(a.shape, rt.shape))
+        lead = a.rank - rt.rank
+        sizes = [sb.dim(b, x, k + lead) for k, d in enumerate(rt.shape) if d == DYNAMIC]
+        init = sb.fill(b, sb.signless(rt), 0, sizes)
+        out_map = AffineMap(a.rank, 0, [AffineConst(0) if j in axes else AffineDim(j)
+                                        for j in range(lead, a.rank)])
+        et = a.element_type
+        return sb.generic(b, [x], [init], [AffineMap.identity(a.rank), out_map],
+                          [sb.REDUCTION if j in axes else sb.PARALLEL for j in range(a.rank)],
+                          lambda bb, args: [sb.binary_scalar_op(bb, "add", args[1], args[0],
+                                                                et)])
 
 
 ShapeResult = TypeConstraint(lambda t: t.__class__ is T.RankedTensorType and t.rank == 1 and
@@ -652,4 +748,4 @@ class ShapeOp(TensorOp):
 
 
 __all__ = ["ReshapeOp", "TransposeOp", "ConcatOp", "StackOp", "StridedSliceOp", "SliceSpec",
-           "BroadcastToOp", "ShapeOp", "DYNAMIC_INDEX", "index_error"]
+           "BroadcastToOp", "ReduceToShapeOp", "ShapeOp", "DYNAMIC_INDEX", "index_error"]
