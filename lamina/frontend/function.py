@@ -404,11 +404,6 @@ class _DumpInstrumentation(Instrumentation):
             f.write(header + "\n" + body + "\n")
 
 
-def _copies_of(indices):
-    """The entry of a function that returns (copies of) its arguments #indices."""
-    return lambda *arrays: tuple(arrays[i].copy() for i in indices)
-
-
 def _symbol(name):
     s = re.sub(r"\W", "_", name)
     return s if s and not s[0].isdigit() else "f_" + s
@@ -466,16 +461,9 @@ class ConcreteFunction:
         dump_dir = os.environ.get("LAMINA_DUMP_IR")
         if dump_dir:
             self._dump(dump_dir)
-        returned = trace.block.last.operands
-        if trace.block.first is trace.block.last:
-            # only returns arguments: nothing to compile (and the driver, which judges a
-            # module's stage by its ops, would take it for one that is already bufferized)
-            self._executable = None
-            self._entry = _copies_of([a.index for a in returned])
-        else:
-            from ..driver import compile_module
-            self._executable = compile_module(module, key_text=self._plain_text)
-            self._entry = self._executable.entries[trace.func.sym]
+        from ..driver import compile_module
+        self._executable = compile_module(module, key_text=self._plain_text)
+        self._entry = self._executable.entries[trace.func.sym]
         self._single_output = out.__class__ is SymbolicTensor and out._trace is trace
 
     def _dump(self, root):

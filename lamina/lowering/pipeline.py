@@ -4,6 +4,7 @@ shows, `LAMINA_DUMP_IR` writes and `lamina-opt` runs are one and the same."""
 
 from __future__ import annotations
 
+from ..ir import types as T
 from ..passes import PassManager, parse_pipeline
 
 STAGES = (
@@ -15,11 +16,19 @@ STAGE_NAMES = ("lamina",) + tuple(s for s, _ in STAGES) + ("llvm-ir",)
 
 
 def stage_of(module):
-    """The stage a module is at, judged by the dialects it uses."""
-    names = {op.name.split(".", 1)[0] for op in module.walk()}
+    """The stage a module is at, judged by the dialects it uses (and by tensor values: a
+    function that only passes tensors through still needs bufferization)."""
+    names = set()
+    tensors = False
+    for op in module.walk():
+        names.add(op.name.split(".", 1)[0])
+        if not tensors and op.name == "func.func":
+            ft = op.properties["function_type"].value
+            tensors = any(isinstance(t, (T.RankedTensorType, T.UnrankedTensorType))
+                          for t in list(ft.inputs) + list(ft.results))
     if "lamina" in names:
         return "lamina"
-    if "structured" in names or "tensor" in names:
+    if "structured" in names or "tensor" in names or tensors:
         return "structured"
     if names & {"scf", "cf", "memref", "arith", "math", "vector", "func"}:
         return "loops"
