@@ -19,6 +19,23 @@ from .common import TYPES, AppendBuilder, Descriptor, const, ins, lowers, make_p
 
 CIFACE = "llvm.emit_c_interface"
 
+# Names LLVM's code generator may call on its own (math intrinsics become libm calls, memory
+# intrinsics memcpy/memset). A function of the program with one of these names would capture
+# those calls, so its definition gets a private name; the packed entry keeps the original.
+_C_NAMES = {base + suffix for base in (
+    "pow", "exp", "exp2", "exp10", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "sinh",
+    "cosh", "tanh", "asin", "acos", "atan", "atan2", "fma", "fmod", "floor", "ceil", "round",
+    "roundeven", "trunc", "rint", "nearbyint", "erf", "erfc", "cbrt", "expm1", "log1p",
+    "copysign", "fmax", "fmin", "ldexp", "frexp", "sincos", "hypot") for suffix in ("", "f", "l")}
+_C_NAMES |= {"memcpy", "memmove", "memset", "memcmp", "malloc", "calloc", "realloc", "free",
+             "aligned_alloc", "abort", "exit", "printf", "fprintf", "puts", "putchar", "fflush",
+             "write"}
+
+
+def definition_symbol(name):
+    """The LLVM name of the program's function `name` (renamed if it is a C library name)."""
+    return "__lamina_" + name if name in _C_NAMES else name
+
 
 def expand(t):
     """The LLVM argument types one value of builtin type `t` passes as."""
@@ -90,7 +107,8 @@ def _func(op, operands, rw):
         op.erase()
         return
     params = [x for t in ft.inputs for x in expand(t)]
-    lf = L.LLVMFuncOp.build(name, L.LLVMFunctionType(result_type(ft.results), params),
+    lf = L.LLVMFuncOp.build(definition_symbol(name),
+                            L.LLVMFunctionType(result_type(ft.results), params),
                             linkage="private" if private else None, declaration=True,
                             loc=op.loc)
     for k, v in op.attributes.items():
@@ -137,7 +155,7 @@ def _packed_wrapper(name, params, ret):
         slot = ins(b, L.GEPOp.build(packed, [i], L.ptr))
         p = ins(b, L.LoadOp.build(L.ptr, slot))
         args.append(ins(b, L.LoadOp.build(t, p)))
-    call = L.CallOp.build(name, args, ret)
+    call = L.CallOp.build(definition_symbol(name), args, ret)
     b.insert(call)
     if ret != L.void:
         slot = ins(b, L.GEPOp.build(packed, [len(params)], L.ptr))
@@ -156,6 +174,23 @@ def _return(op, operands, rw):
     else:
         rw.insert(L.ReturnOp.build(struct_of(rw, operands)))
     op.erase()
+
+
+def _calls_definition(call):
+    """Whether the callee is a function this module defines (not a C declaration)."""
+    m = call
+    while m.parent_op is not None:
+        m = m.parent_op
+    name = call.properties["callee"].root
+    for o in m.regions[0].blocks[0]:
+        sym = o.properties.get("sym_name")
+        if sym is None:
+            continue
+        if sym.value == name and o.name == "func.func":
+            return not o.is_declaration
+        if sym.value == definition_symbol(name) != name:
+            return True
+    return False
 
 
 def _is_ciface(call):
@@ -191,6 +226,8 @@ def _call(op, operands, rw):
     else:
         for v, nv in zip(op.operands, operands):
             args.extend(unpack(rw, v.type, nv))
+        if _calls_definition(op):
+            name = definition_symbol(name)
     call = L.CallOp.build(name, args, ret)
     rw.insert(call)
     if len(op.results) > 1:
