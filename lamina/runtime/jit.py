@@ -203,3 +203,39 @@ class Library:
         tracker = self.__dict__.get("_tracker")
         if tracker is not None and not sys.is_finalizing():
             tracker.close()
+
+
+class NativeLibrary:
+    """A library lamina generates itself as LLVM IR (the runner utilities, the tensor
+    printers): compiled once through the object cache, loaded on first use, shared by every
+    module that links against it."""
+
+    def __init__(self, name, ir_text, exports):
+        self.name = name
+        self.ir_text = ir_text
+        self.exports = tuple(exports)
+        self.symbols = frozenset(self.exports)
+        self._loaded = None
+        self._lock = threading.Lock()
+
+    def load(self):
+        from .cache import CACHE, make_key
+        with self._lock:
+            if self._loaded is None:
+                key = make_key(self.name, self.ir_text)
+                hit = CACHE.get(key)
+                if hit is None:
+                    obj = compile_ir(self.ir_text)
+                    CACHE.put(key, obj, {})
+                else:
+                    obj = hit[0]
+                self._loaded = Library(obj, self.exports)
+            return self._loaded
+
+    def addresses(self, names):
+        """{name: address} of this library's symbols among `names` (for Library's imports)."""
+        wanted = [n for n in names if n in self.symbols]
+        if not wanted:
+            return {}
+        lib = self.load()
+        return {n: lib.address(n) for n in wanted}

@@ -12,10 +12,8 @@ runner utilities are; lamina.driver links compiled code that declares them again
 
 from __future__ import annotations
 
-import threading
 
 from . import jit
-from .cache import CACHE, make_key
 
 # printer suffix -> (LLVM type, bytes, how an element prints)
 _KINDS = {
@@ -256,34 +254,10 @@ def _generate():
 
 
 IR_TEXT, _EXPORTS = _generate()
-SYMBOLS = frozenset(_EXPORTS)
-
-_lock = threading.Lock()
-_library = []
-
-
-def library():
-    """The printers, loaded into this process (compiled once, then cached)."""
-    with _lock:
-        if not _library:
-            key = make_key("print-utils", IR_TEXT)
-            hit = CACHE.get(key)
-            if hit is None:
-                obj = jit.compile_ir(IR_TEXT)
-                CACHE.put(key, obj, {})
-            else:
-                obj = hit[0]
-            _library.append(jit.Library(obj, _EXPORTS))
-        return _library[0]
-
-
-def addresses(names):
-    """{name: address} of the printers among `names` (for jit.Library's imports)."""
-    wanted = [n for n in names if n in SYMBOLS]
-    if not wanted:
-        return {}
-    lib = library()
-    return {n: lib.address(n) for n in wanted}
+NATIVE = jit.NativeLibrary("print-utils", IR_TEXT, _EXPORTS)
+SYMBOLS = NATIVE.symbols
+library = NATIVE.load
+addresses = NATIVE.addresses
 
 
 __all__ = ["SYMBOLS", "IR_TEXT", "library", "addresses"]

@@ -19,10 +19,8 @@ lamina-run's printing of results (`print_memref`).
 from __future__ import annotations
 
 import ctypes
-import threading
 
 from . import jit
-from .cache import CACHE, make_key
 
 # element kinds: LLVM type, printf format, printf's argument type, the conversion to it
 _KINDS = {
@@ -367,34 +365,10 @@ def _generate():
 
 
 IR_TEXT, _EXPORTS = _generate()
-SYMBOLS = frozenset(_EXPORTS)
-
-_lock = threading.Lock()
-_library = []
-
-
-def library():
-    """The runner utilities, loaded into this process (compiled once, then cached)."""
-    with _lock:
-        if not _library:
-            key = make_key("runner-utils", IR_TEXT)
-            hit = CACHE.get(key)
-            if hit is None:
-                obj = jit.compile_ir(IR_TEXT)
-                CACHE.put(key, obj, {})
-            else:
-                obj = hit[0]
-            _library.append(jit.Library(obj, _EXPORTS))
-        return _library[0]
-
-
-def addresses(names):
-    """{name: address} of the runner utilities among `names` (for jit.Library's imports)."""
-    wanted = [n for n in names if n in SYMBOLS]
-    if not wanted:
-        return {}
-    lib = library()
-    return {n: lib.address(n) for n in wanted}
+NATIVE = jit.NativeLibrary("runner-utils", IR_TEXT, _EXPORTS)
+SYMBOLS = NATIVE.symbols
+library = NATIVE.load
+addresses = NATIVE.addresses
 
 
 _PRINTER = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.c_void_p)
