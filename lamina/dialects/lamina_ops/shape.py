@@ -197,25 +197,22 @@ def _same_element_type(types):
     return et
 
 
-class ConcatOp(TensorOp):
-    """Joins tensors along an existing dimension."""
+class _JoinOp(TensorOp):
+    """Ops joining several tensors of one element type and rank along `axis`."""
 
-    name = "lamina.concat"
     inputs = var_operand(RankedTensor)
     axis = prop(IntAttr(T.i64))
     output = result(RankedTensor)
     assembly_format = "$inputs `axis` `=` $axis attr-dict `:` functional-type(operands, results)"
-    examples = (
-        "func.func @f(%arg0: tensor<2x3xf32>, %arg1: tensor<?x3xf32>) -> tensor<?x3xf32> {\n"
-        "  %0 = lamina.concat %arg0, %arg1 axis = 0 : (tensor<2x3xf32>, tensor<?x3xf32>) -> "
-        "tensor<?x3xf32>\n  return %0 : tensor<?x3xf32>\n}",)
 
     @classmethod
     def build(cls, inputs, axis, loc=None):
         return cls(list(inputs), axis=IntegerAttr(axis, T.i64), loc=loc)
 
     @classmethod
-    def infer_types(cls, operand_types, props):
+    def _checked(cls, operand_types, props, extra_axis):
+        """(element type, rank, axis) after the checks both joins share; `extra_axis`: the
+        axis may be one past the inputs' rank (a new dimension)."""
         if not operand_types:
             raise IRError("expects at least one input")
         et = _same_element_type(operand_types)
@@ -223,8 +220,32 @@ class ConcatOp(TensorOp):
         axis = props["axis"].value
         if any(t.rank != rank for t in operand_types):
             raise IRError("inputs have different ranks")
-        if not 0 <= axis < rank:
-            raise IRError(f"axis {axis} is out of range for rank {rank}")
+        if not 0 <= axis < rank + extra_axis:
+            what = f"a result of rank {rank + 1}" if extra_axis else f"rank {rank}"
+            raise IRError(f"axis {axis} is out of range for {what}")
+        return et, rank, axis
+
+    def reference_attrs(self):
+        return {"axis": self.axis.value}
+
+    def lower(self, b):
+        from ...lowering import structured_builders_nn as sb
+        join = sb.concat if self.name == "lamina.concat" else sb.stack
+        return [join(b, [b.remap(v) for v in self.inputs], self.axis.value, self.output.type)]
+
+
+class ConcatOp(_JoinOp):
+    """Joins tensors along an existing dimension."""
+
+    name = "lamina.concat"
+    examples = (
+        "func.func @f(%arg0: tensor<2x3xf32>, %arg1: tensor<?x3xf32>) -> tensor<?x3xf32> {\n"
+        "  %0 = lamina.concat %arg0, %arg1 axis = 0 : (tensor<2x3xf32>, tensor<?x3xf32>) -> "
+        "tensor<?x3xf32>\n  return %0 : tensor<?x3xf32>\n}",)
+
+    @classmethod
+    def infer_types(cls, operand_types, props):
+        et, rank, axis = cls._checked(operand_types, props, extra_axis=False)
         shapes = [t.shape for t in operand_types]
         out = _join_shapes(shapes, axis, "ConcatOp")
         out[axis] = DYNAMIC if any(s[axis] == DYNAMIC for s in shapes) else \
@@ -240,43 +261,19 @@ class ConcatOp(TensorOp):
     def reference(*xs, axis):
         return np.concatenate(xs, axis)
 
-    def reference_attrs(self):
-        return {"axis": self.axis.value}
 
-    def lower(self, b):
-        from ...lowering import structured_builders_nn as sb
-        return [sb.concat(b, [b.remap(v) for v in self.inputs], self.axis.value,
-                          self.output.type)]
-
-
-class StackOp(TensorOp):
+class StackOp(_JoinOp):
     """Joins tensors of one shape along a new dimension `axis`."""
 
     name = "lamina.stack"
-    inputs = var_operand(RankedTensor)
-    axis = prop(IntAttr(T.i64))
-    output = result(RankedTensor)
-    assembly_format = "$inputs `axis` `=` $axis attr-dict `:` functional-type(operands, results)"
     examples = (
         "func.func @f(%arg0: tensor<3xf32>, %arg1: tensor<?xf32>) -> tensor<3x2xf32> {\n"
         "  %0 = lamina.stack %arg0, %arg1 axis = 1 : (tensor<3xf32>, tensor<?xf32>) -> "
         "tensor<3x2xf32>\n  return %0 : tensor<3x2xf32>\n}",)
 
     @classmethod
-    def build(cls, inputs, axis, loc=None):
-        return cls(list(inputs), axis=IntegerAttr(axis, T.i64), loc=loc)
-
-    @classmethod
     def infer_types(cls, operand_types, props):
-        if not operand_types:
-            raise IRError("expects at least one input")
-        et = _same_element_type(operand_types)
-        rank = operand_types[0].rank
-        axis = props["axis"].value
-        if any(t.rank != rank for t in operand_types):
-            raise IRError("inputs have different ranks")
-        if not 0 <= axis <= rank:
-            raise IRError(f"axis {axis} is out of range for a result of rank {rank + 1}")
+        et, rank, axis = cls._checked(operand_types, props, extra_axis=True)
         out = _join_shapes([t.shape for t in operand_types], -1, "StackOp")
         out.insert(axis, len(operand_types))
         return [T.RankedTensorType(out, et)]
@@ -287,14 +284,6 @@ class StackOp(TensorOp):
     @kernel
     def reference(*xs, axis):
         return np.stack(xs, axis)
-
-    def reference_attrs(self):
-        return {"axis": self.axis.value}
-
-    def lower(self, b):
-        from ...lowering import structured_builders_nn as sb
-        return [sb.stack(b, [b.remap(v) for v in self.inputs], self.axis.value,
-                         self.output.type)]
 
 
 # -- strided_slice: `%x[1:3, ::2, 0, %i, -1:%j:-1]` ---------------------------------------------
