@@ -9,8 +9,8 @@ from ..ir.attributes import DenseArrayAttr, DenseElementsAttr, IntegerAttr
 from ..ir.constraints import AnyInteger, AttrConstraint, DenseArrayOf, StrAttr, TypeConstraint
 from ..ir.core import IRError
 from ..ir.format import custom_directive
-from ..ir.opdef import (Op, Pure, Terminator, Write, operand, opt_prop, prop, successor,
-                        var_operand, var_successor)
+from ..ir.opdef import (BranchLike, Op, Pure, Terminator, Write, operand, opt_prop, prop,
+                        successor, var_operand, var_successor)
 from ..ir.rewrite import RewritePattern
 
 # ODS's I1, worded as MLIR words it
@@ -45,26 +45,7 @@ def as_signed(value, t):
     return value - (1 << width) if value >> (width - 1) else value
 
 
-class _BranchOp(Op):
-    """A terminator whose successors receive operands (MLIR's BranchOpInterface)."""
-
-    def successor_operands(self, index):
-        """The values passed to successor `index`'s block arguments."""
-        raise NotImplementedError
-
-    def verify_(self):
-        for i, dest in enumerate(self.successors):
-            ops = self.successor_operands(i)
-            if len(ops) != len(dest.args):
-                raise IRError(f"branch has {len(ops)} operands for successor #{i}, but target "
-                              f"block has {len(dest.args)}", self.loc)
-            for j, (v, a) in enumerate(zip(ops, dest.args)):
-                if v.type != a.type:
-                    raise IRError(f"type mismatch for bb argument #{j} of successor #{i}",
-                                  self.loc)
-
-
-class BranchOp(_BranchOp):
+class BranchOp(BranchLike):
     """Jumps to a block, passing it values for its arguments."""
 
     name = "cf.br"
@@ -84,7 +65,7 @@ class BranchOp(_BranchOp):
         return list(self.operands)
 
 
-class CondBranchOp(_BranchOp):
+class CondBranchOp(BranchLike):
     """Jumps to one of two blocks depending on an i1."""
 
     name = "cf.cond_br"
@@ -201,7 +182,7 @@ cf_successor: BLOCK_ID ["(" value_use_list ":" type_list ")"]
     })
 
 
-class SwitchOp(_BranchOp):
+class SwitchOp(BranchLike):
     """Jumps to the block of the case equal to an integer flag, or to the default block."""
 
     name = "cf.switch"

@@ -27,7 +27,7 @@ from ..ir.constraints import (AnyAttr, ArrayOf, AttrConstraint, DenseArrayOf, En
 from ..ir.core import Block, IRError, Type
 from ..ir.format import custom_directive
 from ..ir.lexer import symbol_name, unquote
-from ..ir.opdef import (Alloc, AutomaticAllocationScope, Commutative, ConstantLike,
+from ..ir.opdef import (BranchLike, Alloc, AutomaticAllocationScope, Commutative, ConstantLike,
                         IsolatedFromAbove, Op, Pure, Read, ReturnLike, SameOperandsAndResultType,
                         SameTypeOperands, Symbol, Terminator, Write, operand, opt_operand,
                         opt_prop, opt_result, prop, region, result, successor, var_operand,
@@ -1910,25 +1910,8 @@ class ReturnOp(Op):
             raise self.error("mismatching result types")
 
 
-class _BranchOp(Op):
-    """A terminator whose successors receive operands (MLIR's BranchOpInterface)."""
-
+class _BranchOp(BranchLike):
     traits = (Pure, Terminator)
-
-    def successor_operands(self, index):
-        """The values passed to successor `index`'s block arguments."""
-        raise NotImplementedError
-
-    def verify_(self):
-        for i, dest in enumerate(self.successors):
-            values = self.successor_operands(i)
-            if len(values) != len(dest.args):
-                raise IRError(f"branch has {len(values)} operands for successor #{i}, but "
-                              f"target block has {len(dest.args)}", self.loc)
-            for j, (v, a) in enumerate(zip(values, dest.args)):
-                if v.type != a.type:
-                    raise IRError(f"type mismatch for bb argument #{j} of successor #{i}",
-                                  self.loc)
 
 
 class BrOp(_BranchOp):

@@ -374,6 +374,28 @@ class Op(Operation):
         return IRError(f"'{self.name}' op {message}", self.loc)
 
 
+class BranchLike(Op):
+    """Base of terminators whose successors receive operands (MLIR's BranchOpInterface):
+    subclasses say which operands go to which successor; the block arguments are checked."""
+
+    __slots__ = ()
+
+    def successor_operands(self, index):
+        """The values passed to successor `index`'s block arguments."""
+        raise NotImplementedError
+
+    def verify_(self):
+        for i, dest in enumerate(self.successors):
+            values = self.successor_operands(i)
+            if len(values) != len(dest.args):
+                raise IRError(f"branch has {len(values)} operands for successor #{i}, but "
+                              f"target block has {len(dest.args)}", self.loc)
+            for j, (v, a) in enumerate(zip(values, dest.args)):
+                if v.type != a.type:
+                    raise IRError(f"type mismatch for bb argument #{j} of successor #{i}",
+                                  self.loc)
+
+
 def _add(lst, f):
     if f not in lst:
         f.index = len(lst)
