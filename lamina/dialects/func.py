@@ -9,9 +9,9 @@ from ..ir.constraints import (ArrayOf, FlatSymbolRef, StrAttr, SymbolName, TypeA
                               TypeConstraint, Unit)
 from ..ir.core import Block, IRError
 from ..ir.format import custom_directive
-from ..ir.opdef import (AutomaticAllocationScope, ConstantLike, HasParent, IsolatedFromAbove, Op,
-                        Pure, ReturnLike, Symbol, Terminator, opt_prop, prop, region, result,
-                        var_operand, var_result, operand)
+from ..ir.opdef import (AutomaticAllocationScope, ConstantLike, FunctionLike, HasParent,
+                        IsolatedFromAbove, Op, Pure, ReturnLike, Symbol, Terminator, operand,
+                        opt_prop, prop, region, result, var_operand, var_result)
 from ..ir.parser import symbol_name
 
 FunctionTypeC = TypeConstraint(lambda t: t.__class__ is T.FunctionType, "function type")
@@ -91,7 +91,7 @@ func_result: type [attr_dict]
     })
 
 
-class FuncOp(Op):
+class FuncOp(FunctionLike):
     """A function: a symbol with a signature and (unless it is a declaration) a body."""
 
     name = "func.func"
@@ -119,22 +119,6 @@ class FuncOp(Op):
                  sym_visibility=StringAttr(visibility) if visibility else None, loc=loc)
         op.regions[0].add_block(Block(function_type.inputs))
         return op
-
-    @property
-    def sym(self):
-        return self.properties["sym_name"].value
-
-    @property
-    def type(self):
-        return self.properties["function_type"].value
-
-    @property
-    def is_declaration(self):
-        return not self.regions[0].blocks
-
-    @property
-    def entry(self):
-        return self.regions[0].blocks[0]
 
     def verify_(self):
         ft = self.type

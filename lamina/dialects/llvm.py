@@ -27,11 +27,11 @@ from ..ir.constraints import (AnyAttr, ArrayOf, AttrConstraint, DenseArrayOf, En
 from ..ir.core import Block, IRError, Type
 from ..ir.format import custom_directive
 from ..ir.lexer import symbol_name, unquote
-from ..ir.opdef import (BranchLike, Alloc, AutomaticAllocationScope, Commutative, ConstantLike,
-                        IsolatedFromAbove, Op, Pure, Read, ReturnLike, SameOperandsAndResultType,
-                        SameTypeOperands, Symbol, Terminator, Write, operand, opt_operand,
-                        opt_prop, opt_result, prop, region, result, successor, var_operand,
-                        var_successor)
+from ..ir.opdef import (Alloc, AutomaticAllocationScope, BranchLike, Commutative, ConstantLike,
+                        FunctionLike, IsolatedFromAbove, Op, Pure, Read, ReturnLike,
+                        SameOperandsAndResultType, SameTypeOperands, Symbol, Terminator, Write,
+                        operand, opt_operand, opt_prop, opt_result, prop, region, result,
+                        successor, var_operand, var_successor)
 
 _IMPORTED = set(globals())
 
@@ -993,7 +993,7 @@ def _fn(sig, body="", ret="llvm.return", result=""):
     return f"llvm.func @f({sig}){result} {{\n{lines}  {ret}\n}}"
 
 
-class LLVMFuncOp(Op):
+class LLVMFuncOp(FunctionLike):
     """An LLVM function: a symbol with an `!llvm.func` signature, linkage, calling convention and
     (unless it is a declaration) a body."""
 
@@ -1059,22 +1059,6 @@ class LLVMFuncOp(Op):
         if not declaration:
             op.regions[0].add_block(Block(function_type.params))
         return op
-
-    @property
-    def sym(self):
-        return self.properties["sym_name"].value
-
-    @property
-    def type(self):
-        return self.properties["function_type"].value
-
-    @property
-    def is_declaration(self):
-        return not self.regions[0].blocks
-
-    @property
-    def entry(self):
-        return self.regions[0].blocks[0]
 
     def verify_(self):
         ft = self.type

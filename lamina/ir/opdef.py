@@ -396,6 +396,29 @@ class BranchLike(Op):
                                   self.loc)
 
 
+class FunctionLike(Op):
+    """Base of function ops (MLIR's FunctionOpInterface): a symbol `sym_name`, a
+    `function_type`, and a body region that is empty for a declaration."""
+
+    __slots__ = ()
+
+    @property
+    def sym(self):
+        return self.properties["sym_name"].value
+
+    @property
+    def type(self):
+        return self.properties["function_type"].value
+
+    @property
+    def is_declaration(self):
+        return not self.regions[0].blocks
+
+    @property
+    def entry(self):
+        return self.regions[0].blocks[0]
+
+
 def _add(lst, f):
     if f not in lst:
         f.index = len(lst)
