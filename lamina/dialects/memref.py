@@ -821,17 +821,24 @@ class SubViewOp(_OffsetsSizesStridesOp):
         if dropped is None or [s for i, s in enumerate(expected.layout.strides)
                                if i not in dropped] != list(sub_layout[0]):
             raise mismatch("layout")
-        for i, (dim, o, n, s) in enumerate(zip(base.shape, offsets, sizes, strides)):
-            if dim == DYN or o == KDYNAMIC:
-                continue
-            if o >= dim:
-                raise IRError(f"offset {i} is out-of-bounds: {o} >= {dim}", self.loc)
-            if KDYNAMIC in (n, s):
-                continue
-            last = o + (n - 1) * s
-            if last >= dim:
-                raise IRError(f"slice along dimension {i} runs out-of-bounds: {last} >= {dim}",
-                              self.loc)
+        verify_in_bounds(self, base.shape)
+
+
+def verify_in_bounds(op, shape):
+    """Static offsets, sizes and strides stay inside the (static) dimensions."""
+    offsets, sizes, strides = (op.properties[n].value for n in
+                               ("static_offsets", "static_sizes", "static_strides"))
+    for i, (dim, o, n, s) in enumerate(zip(shape, offsets, sizes, strides)):
+        if dim == DYN or o == KDYNAMIC:
+            continue
+        if o >= dim:
+            raise IRError(f"offset {i} is out-of-bounds: {o} >= {dim}", op.loc)
+        if KDYNAMIC in (n, s):
+            continue
+        last = o + (n - 1) * s
+        if last >= dim:
+            raise IRError(f"slice along dimension {i} runs out-of-bounds: {last} >= {dim}",
+                          op.loc)
 
 
 class ReinterpretCastOp(_OffsetsSizesStridesOp):

@@ -19,7 +19,7 @@ from ..ir.opdef import (HasParent, Op, Pure, RecursiveMemoryEffects, SingleBlock
 from .cf import parse_error
 from .memref import (KDYNAMIC, Reassociation, _OffsetsSizesStridesOp, mixed_values,
                      rank_reduction_mask, reassociation_attr, reassociation_groups, split_mixed,
-                     type_dim, verify_offsets_sizes_strides)
+                     type_dim, verify_in_bounds, verify_offsets_sizes_strides)
 
 DYN = T.DYNAMIC
 
@@ -436,23 +436,6 @@ def _verify_slice_type(op, expected, actual):
         raise IRError(f"expected element type to be {q(expected.element_type)}", op.loc)
 
 
-def _verify_in_bounds(op, shape):
-    """Static offsets, sizes and strides stay inside the (static) dimensions."""
-    offsets, sizes, strides = (op.properties[n].value for n in
-                               ("static_offsets", "static_sizes", "static_strides"))
-    for i, (dim, o, n, s) in enumerate(zip(shape, offsets, sizes, strides)):
-        if dim == DYN or o == KDYNAMIC:
-            continue
-        if o >= dim:
-            raise IRError(f"offset {i} is out-of-bounds: {o} >= {dim}", op.loc)
-        if KDYNAMIC in (n, s):
-            continue
-        last = o + (n - 1) * s
-        if last >= dim:
-            raise IRError(f"slice along dimension {i} runs out-of-bounds: {last} >= {dim}",
-                          op.loc)
-
-
 _SLICE_LISTS = ("custom<DynamicIndexList>($offsets, $static_offsets) "
                 "custom<DynamicIndexList>($sizes, $static_sizes) "
                 "custom<DynamicIndexList>($strides, $static_strides)")
@@ -491,7 +474,7 @@ class ExtractSliceOp(_OffsetsSizesStridesOp):
         src = self.source.type
         verify_offsets_sizes_strides(self, (src.rank,) * 3)
         _verify_slice_type(self, slice_type(src, self.static_sizes.value), self.result.type)
-        _verify_in_bounds(self, src.shape)
+        verify_in_bounds(self, src.shape)
 
     def fold(self, consts):
         src, res = self.source.type, self.result.type
@@ -542,7 +525,7 @@ class InsertSliceOp(_OffsetsSizesStridesOp):
             raise self.error("failed to verify that all of {dest, result} have same type")
         verify_offsets_sizes_strides(self, (dst.rank,) * 3)
         _verify_slice_type(self, slice_type(dst, self.static_sizes.value), self.source.type)
-        _verify_in_bounds(self, dst.shape)
+        verify_in_bounds(self, dst.shape)
 
 
 # -- reshapes ---------------------------------------------------------------------------------
