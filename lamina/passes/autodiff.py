@@ -61,12 +61,7 @@ def differentiate(func, name):
     y = ret.operands[0]
     seed = emit(b, ConstantOp.build(np.ones((), np_dtype(y.type.element_type)), y.type))
     cot = {y: seed}
-    op = ret.prev
-    while op is not None:
-        gs = [cot.get(r) for r in op.results]
-        if any(g is not None for g in gs):
-            _backward(op, gs, cot, b, where)
-        op = op.prev
+    backpropagate(b, _backwards_from(ret.prev), cot, where)
     args = [a for a in block.args if _differentiable(a.type)]
     results = [cot[a] if a in cot else _zeros(b, a.type) for a in args]
     b.insert(ReturnOp(results))
@@ -92,6 +87,24 @@ def _drop_seed_products(seed):
             op.erase()
     if not seed.uses:
         seed.owner.erase()
+
+
+def _backwards_from(op):
+    while op is not None:
+        yield op
+        op = op.prev
+
+
+def backpropagate(b, ops, cot, where):
+    """Reverse accumulation over `ops` (in reverse program order): `cot` maps values to their
+    cotangents, seeded by the caller, and gains the cotangent of every value a seeded value
+    depends on through differentiable ops; the backward ops are inserted at `b`'s insertion
+    point. The autodiff pass and a GradientTape traced inside `function` share this walk, so
+    both take their derivatives from the ops' `vjp` rules. `where` heads error messages."""
+    for op in ops:
+        gs = [cot.get(r) for r in op.results]
+        if any(g is not None for g in gs):
+            _backward(op, gs, cot, b, where)
 
 
 def _backward(op, gs, cot, b, where):
