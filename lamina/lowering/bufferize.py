@@ -44,6 +44,20 @@ from ..passes import Pass, register_pass
 
 DYN = T.DYNAMIC
 ALIGNMENT = 64  # bytes, as upstream one-shot-bufferize aligns its allocations
+SMALL = 64      # bytes: static buffers below this take no alignment (see alignment_of)
+
+
+def alignment_of(mtype):
+    """The alignment of a new buffer: a cache line, except for small static buffers (a 0-d
+    loop counter, a 2x2 matrix) that no vector loop sweeps, which then come from malloc --
+    several times faster than aligned_alloc, and they are made once per loop iteration."""
+    if mtype.has_static_shape:
+        n = (getattr(mtype.element_type, "width", 64) + 7) // 8
+        for d in mtype.shape:
+            n *= d
+        if n < SMALL:
+            return None
+    return ALIGNMENT
 
 
 def is_tensor(t):
@@ -200,7 +214,7 @@ class _FunctionBufferizer:
     def _alloc(self, mtype, sizes):
         """A new allocation of `mtype`; `sizes` gives every dimension (int or Value)."""
         dyn = [self._value(s) for s, d in zip(sizes, mtype.shape) if d == DYN]
-        return self._v(memref.AllocOp.build(mtype, dyn, alignment=ALIGNMENT))
+        return self._v(memref.AllocOp.build(mtype, dyn, alignment=alignment_of(mtype)))
 
     def _rebuild(self, op, operands, result_types):
         """`op` again with new operands and result types, taking over its regions."""
@@ -228,7 +242,7 @@ class _FunctionBufferizer:
         mem, buf = self.bufs[v]
         if mem is None:
             empty, mtype, sizes = buf.pending
-            alloc = memref.AllocOp.build(mtype, list(sizes), alignment=ALIGNMENT)
+            alloc = memref.AllocOp.build(mtype, list(sizes), alignment=alignment_of(mtype))
             empty.parent.insert_after(empty, alloc)
             mem = buf.root = alloc.results[0]
             buf.pending = None

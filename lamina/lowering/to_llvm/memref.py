@@ -1,7 +1,8 @@
 """`finalize-memref-to-llvm`: memrefs become descriptors (upstream's MemRefToLLVM).
 
-Buffers come from `aligned_alloc(64, ...)` (so allocated and aligned pointers are equal and
-`free` releases them), globals from `llvm.mlir.global` arrays. Copies between contiguous
+Buffers come from `aligned_alloc` with the op's alignment, or `malloc` where no more than
+malloc's own alignment is asked (either way allocated and aligned pointers are equal and `free`
+releases them), globals from `llvm.mlir.global` arrays. Copies between contiguous
 buffers are one `memcpy`; other layouts are copied element by element.
 """
 
@@ -14,7 +15,7 @@ from ...ir.attributes import DenseElementsAttr
 from .cf import module_of
 from .common import TYPES, Descriptor, byte_width, const, ins, llvm_element, lowers, make_pass
 
-ALIGNMENT = 64
+MALLOC_ALIGNMENT = 16  # what glibc's malloc guarantees on x86-64 and aarch64
 
 
 def _declare(module, name, ret, params):
@@ -66,15 +67,23 @@ def _alloc(op, operands, rw):
     sizes = _sizes(rw, mtype, operands[:mtype.num_dynamic_dims])
     count = _num_elements(rw, sizes)
     es = byte_width(mtype.element_type)
+    align = op.properties.get("alignment")
+    align = align.value if align is not None else None
     if op.name == "memref.alloca":
-        p = ins(rw, L.AllocaOp.build(count, llvm_element(mtype.element_type), alignment=es))
+        p = ins(rw, L.AllocaOp.build(count, llvm_element(mtype.element_type),
+                                     alignment=max(es, align or 0)))
+    elif align is None or align <= MALLOC_ALIGNMENT:
+        # malloc is several times faster than aligned_alloc; a zero size may give NULL
+        nbytes = ins(rw, L.MulOp(count, const(rw, es)))
+        fn = _declare(module_of(op), "malloc", L.ptr, [T.i64])
+        p = ins(rw, L.CallOp.build(fn, [ins(rw, L.OrOp(nbytes, const(rw, 1)))]))
     else:
         nbytes = ins(rw, L.MulOp(count, const(rw, es)))
         # aligned_alloc wants a multiple of the alignment, and a non-zero size
-        padded = ins(rw, L.AndOp(ins(rw, L.AddOp(nbytes, const(rw, ALIGNMENT))),
-                                 const(rw, -ALIGNMENT)))
+        padded = ins(rw, L.AndOp(ins(rw, L.AddOp(nbytes, const(rw, align))),
+                                 const(rw, -align)))
         fn = _declare(module_of(op), "aligned_alloc", L.ptr, [T.i64, T.i64])
-        p = ins(rw, L.CallOp.build(fn, [const(rw, ALIGNMENT), padded]))
+        p = ins(rw, L.CallOp.build(fn, [const(rw, align), padded]))
     strides = _identity_strides(rw, mtype, sizes)
     d = Descriptor.build(rw, mtype, p, p, 0, sizes, strides)
     rw.replace_op(op, [d.value])

@@ -40,7 +40,7 @@ func.func @chain(%a: tensor<?xf32>, %b: tensor<?xf32>) -> tensor<?xf32> {
 // Arguments are read-only: an output that starts as an argument is copied first, and freed
 // after its last use.
 // CHECK-LABEL: func.func @accumulate_into_argument
-// CHECK:         %[[B:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4xf32>
+// CHECK:         %[[B:.*]] = memref.alloc() : memref<4xf32>
 // CHECK-NEXT:    memref.copy %arg1, %[[B]] : memref<4xf32> to memref<4xf32>
 // CHECK-NEXT:    structured.generic
 // CHECK-SAME:      ins(%arg0 : memref<4xf32>) outs(%[[B]] : memref<4xf32>)
@@ -61,8 +61,8 @@ func.func @accumulate_into_argument(%a: tensor<4xf32>, %acc: tensor<4xf32>) -> f
 
 // An output read the other way round (transposed) cannot be overwritten in place.
 // CHECK-LABEL: func.func @transposed
-// CHECK:         %[[T:.*]] = memref.alloc() {{.*}} : memref<3x3xf32>
-// CHECK:         %[[U:.*]] = memref.alloc() {{.*}} : memref<3x3xf32>
+// CHECK:         %[[T:.*]] = memref.alloc(){{.*}}: memref<3x3xf32>
+// CHECK:         %[[U:.*]] = memref.alloc(){{.*}}: memref<3x3xf32>
 // CHECK-NEXT:    structured.generic
 // CHECK-SAME:      ins(%[[T]], %[[T]] : memref<3x3xf32>, memref<3x3xf32>) outs(%[[U]] : memref<3x3xf32>)
 // CHECK:         memref.dealloc %[[T]]
@@ -91,7 +91,7 @@ func.func @transposed(%a: tensor<3x3xf32>) -> tensor<3x3xf32> {
 // Returning a constant returns a copy of its global.
 // CHECK-LABEL: func.func @constant
 // CHECK-NEXT:    %[[G:.*]] = memref.get_global @__constant_2xf32 : memref<2xf32>
-// CHECK-NEXT:    %[[C:.*]] = memref.alloc() {{.*}} : memref<2xf32>
+// CHECK-NEXT:    %[[C:.*]] = memref.alloc(){{.*}}: memref<2xf32>
 // CHECK-NEXT:    memref.copy %[[G]], %[[C]]
 // CHECK-NEXT:    return %[[C]]
 func.func @constant() -> tensor<2xf32> {

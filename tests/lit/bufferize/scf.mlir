@@ -5,7 +5,7 @@
 // A loop-carried tensor: the loop owns a copy of the (read-only) argument and updates it in
 // place each iteration; the loop's result is the function's.
 // CHECK-LABEL: func.func @accumulate
-// CHECK:         %[[INIT:.*]] = memref.alloc() {{.*}} : memref<4xf32>
+// CHECK:         %[[INIT:.*]] = memref.alloc(){{.*}}: memref<4xf32>
 // CHECK-NEXT:    memref.copy %arg0, %[[INIT]]
 // CHECK-NEXT:    %[[R:.*]] = scf.for %{{.*}} iter_args(%[[ACC:.*]] = %[[INIT]]) -> (memref<4xf32>) {
 // CHECK-NEXT:      structured.generic
@@ -33,12 +33,12 @@ func.func @accumulate(%a: tensor<4xf32>, %n: index) -> tensor<4xf32> {
 // from outside; the if's result belongs to the enclosing block.
 // CHECK-LABEL: func.func @select
 // CHECK:         %[[R:.*]] = scf.if %arg0 -> (memref<4xf32>) {
-// CHECK-NEXT:      %[[T:.*]] = memref.alloc() {{.*}} : memref<4xf32>
+// CHECK-NEXT:      %[[T:.*]] = memref.alloc(){{.*}}: memref<4xf32>
 // CHECK-NEXT:      structured.generic
 // CHECK-SAME:        outs(%[[T]] : memref<4xf32>)
 // CHECK:           scf.yield %[[T]] : memref<4xf32>
 // CHECK-NEXT:    } else {
-// CHECK-NEXT:      %[[C:.*]] = memref.alloc() {{.*}} : memref<4xf32>
+// CHECK-NEXT:      %[[C:.*]] = memref.alloc(){{.*}}: memref<4xf32>
 // CHECK-NEXT:      memref.copy %arg1, %[[C]]
 // CHECK-NEXT:      scf.yield %[[C]] : memref<4xf32>
 // CHECK-NEXT:    }
@@ -95,7 +95,7 @@ func.func @grow(%a: tensor<?xf32>, %n: index) -> tensor<?xf32> {
 // A buffer that dies at an scf.if and that a branch yields is the if's: here both branches
 // hand it on, one after updating it in place. One allocation, no copy.
 // CHECK-LABEL: func.func @choose
-// CHECK:         %[[T:.*]] = memref.alloc() {{.*}} : memref<4xf32>
+// CHECK:         %[[T:.*]] = memref.alloc(){{.*}}: memref<4xf32>
 // CHECK-NEXT:    structured.generic
 // CHECK-SAME:      outs(%[[T]] : memref<4xf32>)
 // CHECK:         %[[R:.*]] = scf.if %arg0 -> (memref<4xf32>) {

@@ -5,7 +5,7 @@
 // A variable becomes a memref argument. A read aliases it when no write can happen while the
 // value read is alive; an assignment copies into it.
 // CHECK-LABEL: func.func @step(%arg0: memref<3xf32>, %arg1: memref<3xf32>)
-// CHECK-NEXT:    %[[S:.*]] = memref.alloc() {{.*}} : memref<3xf32>
+// CHECK-NEXT:    %[[S:.*]] = memref.alloc(){{.*}}: memref<3xf32>
 // CHECK-NEXT:    structured.generic
 // CHECK-SAME:      ins(%arg0, %arg1 : memref<3xf32>, memref<3xf32>) outs(%[[S]] : memref<3xf32>)
 // CHECK:         memref.copy %[[S]], %arg0 : memref<3xf32> to memref<3xf32>
@@ -26,7 +26,7 @@ func.func @step(%v: !lamina.variable<tensor<3xf32>>, %g: tensor<3xf32>) {
 
 // The old value is still needed after the assignment: the read copies.
 // CHECK-LABEL: func.func @swap
-// CHECK-NEXT:    %[[OLD:.*]] = memref.alloc() {{.*}} : memref<3xf32>
+// CHECK-NEXT:    %[[OLD:.*]] = memref.alloc(){{.*}}: memref<3xf32>
 // CHECK-NEXT:    memref.copy %arg0, %[[OLD]]
 // CHECK-NEXT:    memref.copy %arg1, %arg0
 // CHECK-NEXT:    return %[[OLD]]
