@@ -312,7 +312,10 @@ BINARY_SHAPES = [
     ("dyn", (None, None), (None, None), (None, None),
      [((5, 7), (5, 7), None), ((0, 3), (0, 3), None), ((1, 1), (1, 1), None),
       ((13, 9), (13, 9), "transposed"), ((6, 11), (6, 11), "strided"),
-      ((37, 45), (37, 45), None), ((8, 5), (8, 5), "reversed"), ((4, 6), (4, 6), "broadcast")]),
+      ((37, 45), (37, 45), None), ((8, 5), (8, 5), "reversed"), ((4, 6), (4, 6), "broadcast"),
+      # a `?` of size 1 at run time broadcasts, as in TensorFlow
+      ((5, 1), (1, 7), None), ((1, 7), (5, 7), "strided"), ((3, 4), (1, 1), None),
+      ((1, 0), (3, 1), None)]),
     ("scalar", (), (), (), [((), (), None)]),
     ("bcast", (None, 1), (5,), (None, 5), [((4, 1), (5,), None), ((0, 1), (5,), None)]),
     ("vec0d", (None,), (), (None,), [((0,), (), None), ((1,), (), None), ((33,), (), "strided")]),
@@ -1030,10 +1033,8 @@ def _add_shape():
         rng = np.random.default_rng(18)
         x = rnd(rng, (4,), "f32")
         g.compare(entries, "broadcast_shape", x, np.array([3, 4], np.int32))
-        # a `?` input dimension is taken not to broadcast (the op's documented semantics,
-        # where numpy would broadcast a run-time 1)
-        raises(entries["broadcast_shape"], x[:1], np.array([2, 5], np.int32),
-               match="Unable to broadcast")
+        # a `?` input dimension of size 1 at run time broadcasts, as in numpy and TensorFlow
+        g.compare(entries, "broadcast_shape", x[:1], np.array([2, 5], np.int32))
         g.compare(entries, "broadcast_shape", x[:0], np.array([0, 0], np.int32))
         raises(entries["broadcast_shape"], x, np.array([3, 5], np.int32),
                match="Unable to broadcast")
@@ -1414,16 +1415,17 @@ def _add_mismatches():
     def mismatches(entries):
         big = np.ones(4_000_000, np.float32)
         tiny = np.ones(1, np.float32)
-        cases = [("add", (big.reshape(1, -1), tiny.reshape(1, 1)), "Incompatible shapes"),
-                 ("add", (tiny.reshape(1, 1), big.reshape(-1, 1)), "Incompatible shapes"),
-                 ("where", (np.ones(4_000_000, bool), tiny, tiny), "Incompatible shapes"),
+        two = np.ones(2, np.float32)  # a `?` of size 1 would broadcast
+        cases = [("add", (big.reshape(1, -1), two.reshape(1, 2)), "Incompatible shapes"),
+                 ("add", (two.reshape(2, 1), big.reshape(-1, 1)), "Incompatible shapes"),
+                 ("where", (np.ones(4_000_000, bool), two, two), "Incompatible shapes"),
                  ("matmul", (big.reshape(1, -1), tiny.reshape(1, 1)),
                   "Matrix size-incompatible"),
                  ("concat", (big.reshape(-1, 1), tiny.reshape(1, 1)), ""),
                  ("stack", (big, tiny), ""),
                  ("reshape", (tiny,), "reshape"),
                  ("bcast", (tiny[:0], np.array([4_000_000], np.int64)), "Unable to broadcast"),
-                 ("static", (tiny,), "Incompatible shapes"),
+                 ("static", (two,), "Incompatible shapes"),
                  ("conv", (big.reshape(1, 1, -1, 4), np.ones((3, 3, 1, 2), np.float32)),
                   "input and filter must have the same depth")]
         for name, args, message in cases:

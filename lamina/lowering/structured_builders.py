@@ -14,7 +14,7 @@ message is the one TensorFlow gives; the computation goes on with a safe value, 
 
 from __future__ import annotations
 
-from ..dialects import arith, cf, math as m, tensor
+from ..dialects import arith, cf, math as m, scf, tensor
 from ..dialects.structured import GenericOp, IndexOp, PARALLEL, REDUCTION, YieldOp
 from ..ir import types as T
 from ..ir.affine import AffineConst, AffineDim, AffineMap
@@ -147,12 +147,14 @@ def broadcast(b, values, shapes, out_shape):
     """NumPy broadcasting of the leading parts `shapes[i]` of (structured-level) tensors
     `values[i]` to `out_shape`, over loops d0..d(len(out_shape)-1).
 
-    Returns (exprs, sizes): per operand the affine expressions indexing those dimensions (a
-    size-1 dimension that broadcasts reads index 0; missing leading dimensions are dropped), and
-    per `?` of `out_shape` the index value of its size, taken from the first operand whose
-    dimension is `?`. A `?` dimension is taken to match the others; a cf.assert checks that at
-    run time ("Incompatible shapes")."""
+    Returns (values, exprs, sizes): the values to read (see below), per operand the affine
+    expressions indexing those dimensions (a size-1 dimension that broadcasts reads index 0;
+    missing leading dimensions are dropped), and per `?` of `out_shape` the index value of its
+    size. A `?` dimension broadcasts too when it is 1 at run time and the others are not, as in
+    TensorFlow: its operand is first expanded along it (a copy made only in that case); other
+    sizes must agree, which a cf.assert checks at run time ("Incompatible shapes")."""
     rank = len(out_shape)
+    values = list(values)
     exprs = []
     for s in shapes:
         lead = rank - len(s)
@@ -160,20 +162,49 @@ def broadcast(b, values, shapes, out_shape):
                       AffineDim(lead + k) for k, d in enumerate(s)])
     sizes = []
     for j, n in enumerate(out_shape):
-        dyn = [(i, k) for i, s in enumerate(shapes)
-               for k in [j - (rank - len(s))] if k >= 0 and s[k] == T.DYNAMIC]
+        present = [(i, j - (rank - len(s))) for i, s in enumerate(shapes) if j >= rank - len(s)]
+        dyn = [(i, k) for i, k in present if shapes[i][k] == T.DYNAMIC]
         if not dyn:
             continue
+        lengths = {(i, k): dim(b, values[i], k) for i, k in dyn}
         if n == T.DYNAMIC:
-            src, ref = dim(b, values[dyn[0][0]], dyn[0][1]), shapes[dyn[0][0]]
-            sizes.append(src)
-            dyn = dyn[1:]
+            size = lengths[dyn[0]]
+            for ik in dyn[1:]:
+                one = _v(b, arith.CmpIOp.build("eq", size, index_const(b, 1)))
+                size = select(b, one, lengths[ik], size)
+            sizes.append(size)
         else:
-            src, ref = index_const(b, n), out_shape
+            size = index_const(b, n)
+        if sum(shapes[i][k] != 1 for i, k in present) < 2:
+            continue  # the only operand with a say in this dimension
+        ref = out_shape if n != T.DYNAMIC else shapes[dyn[0][0]]
         for i, k in dyn:
-            ok = _v(b, arith.CmpIOp.build("eq", dim(b, values[i], k), src))
+            d = lengths[(i, k)]
+            one = _v(b, arith.CmpIOp.build("eq", d, index_const(b, 1)))
+            ok = _v(b, arith.OrIOp(_v(b, arith.CmpIOp.build("eq", d, size)), one))
             assert_(b, ok, f"Incompatible shapes: {shape_str(shapes[i])} vs. {shape_str(ref)}")
-    return exprs, sizes
+            values[i] = expand_if_one(b, values[i], k, one, size)
+    return values, exprs, sizes
+
+
+def expand_if_one(b, v, k, one, size):
+    """`v` repeated `size` times along its dimension k where that dimension is 1 (`one`) and
+    `size` is not; else `v` itself."""
+    t = v.type
+    expand = _v(b, arith.AndIOp(one, _v(b, arith.CmpIOp.build("ne", size,
+                                                              index_const(b, 1)))))
+    op = b.insert(scf.IfOp.build(expand, [t], with_else=True))
+    then = BodyBuilder(op.regions[0].blocks[0])
+    rank = len(t.shape)
+    dyn = [size if i == k else dim(then, v, i) for i, d in enumerate(t.shape)
+           if d == T.DYNAMIC]
+    copy = generic(then, [v], [empty(then, t, dyn)],
+                   [AffineMap(rank, 0, [AffineConst(0) if i == k else AffineDim(i)
+                                        for i in range(rank)]), AffineMap.identity(rank)],
+                   [PARALLEL] * rank, lambda bb, args: [args[0]])[0]
+    then.insert(scf.YieldOp([copy]))
+    BodyBuilder(op.regions[1].blocks[0]).insert(scf.YieldOp([v]))
+    return op.results[0]
 
 
 def elementwise(b, operands, result_type, body):
@@ -188,7 +219,7 @@ def elementwise_values(b, values, shapes, result_type, body):
     """`elementwise` of structured-level `values` whose lamina shapes are `shapes`; a value
     that is not a tensor (shape `()`) is a scalar given to every element."""
     out_shape = result_type.shape
-    exprs, sizes = broadcast(b, values, shapes, out_shape)
+    values, exprs, sizes = broadcast(b, values, shapes, out_shape)
     rank = len(out_shape)
     init = empty(b, signless(result_type), sizes)
     maps = [AffineMap(rank, 0, e) for e in exprs] + [AffineMap.identity(rank)]

@@ -25,8 +25,8 @@ from ..ir import types as T
 from ..ir.affine import AffineConst, AffineDim, AffineMap
 from ..ir.attributes import DenseElementsAttr, StringAttr, SymbolRefAttr, TypeAttr
 from ..ir.rewrite import PatternRewriter
-from .structured_builders import (PARALLEL, REDUCTION, const, generic, index_cast, index_const,
-                                  is_unsigned, loop_index, lowest, shape_str, signless)
+from .structured_builders import (PARALLEL, REDUCTION, const, expand_if_one, generic, index_cast,
+                                  index_const, is_unsigned, loop_index, lowest, shape_str, signless)
 
 DYN = T.DYNAMIC
 
@@ -362,8 +362,8 @@ def strided_slice(b, x, dynamic, spec, out_t):
 
 def broadcast_to(b, x, shape, out_t):
     """numpy broadcasting of `x` to `out_t`, whose `?` sizes come from the 1-D tensor `shape`
-    (or else the aligned input dimension). A `?` input dimension is taken not to broadcast:
-    checked at run time."""
+    (or else the aligned input dimension). A `?` input dimension broadcasts where it is 1 at
+    run time; otherwise it must match, which is checked at run time."""
     out_t = signless(out_t)
     if x.type == out_t and (shape is None or out_t.has_static_shape):
         return x
@@ -388,7 +388,14 @@ def broadcast_to(b, x, shape, out_t):
         exprs.append(AffineDim(k))
         if (d == DYN or out_t.shape[k] == DYN) and not (out_t.shape[k] == DYN and
                                                          shape is None):
-            check(b, ix.cmp("eq", size(b, x, j), sizes[k]), message)
+            n = size(b, x, j)
+            if d != DYN:
+                check(b, ix.cmp("eq", n, sizes[k]), message)
+                continue
+            # a `?` of size 1 at run time broadcasts, as in TensorFlow
+            one = ix.cmp("eq", n, 1)
+            check(b, _r(b, arith.OrIOp(ix.cmp("eq", n, sizes[k]), one)), message)
+            x = expand_if_one(b, x, j, one, ix.v(sizes[k]))
     maps = [AffineMap(rank, 0, exprs), AffineMap.identity(rank)]
     return generic(b, [x], [empty(b, sizes, out_t.element_type)], maps, [PARALLEL] * rank,
                    _identity_yield)[0]

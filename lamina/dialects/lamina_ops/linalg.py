@@ -117,7 +117,7 @@ class MatMulOp(LaminaOp):
         ta, tb = "transpose_a" in self.properties, "transpose_b" in self.properties
         x, y = b.remap(self.a), b.remap(self.b)
         nb = rt.rank - 2
-        exprs, sizes = sb.broadcast(b, [x, y], [at.shape[:-2], bt.shape[:-2]], rt.shape[:-2])
+        (x, y), exprs, sizes = sb.broadcast(b, [x, y], [at.shape[:-2], bt.shape[:-2]], rt.shape[:-2])
         dm, dn, dk = AffineDim(nb), AffineDim(nb + 1), AffineDim(nb + 2)
         ka, kb = at.rank - (2 if ta else 1), bt.rank - (1 if tb else 2)
         if at.shape[ka] == T.DYNAMIC or bt.shape[kb] == T.DYNAMIC:

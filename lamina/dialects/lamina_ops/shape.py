@@ -538,8 +538,8 @@ class StridedSliceOp(TensorOp):
 class BroadcastToOp(_ExplicitResultOp):
     """The input broadcast (numpy's rules) to the result's shape. Result dimensions that are
     `?` come from the optional 1-D integer `shape` operand, or else from the input dimension
-    they align with. An input dimension that is `?` is taken not to broadcast (checked at run
-    time)."""
+    they align with. An input dimension that is `?` broadcasts where it is 1 at run time, as
+    in numpy; otherwise it must match (checked at run time)."""
 
     name = "lamina.broadcast_to"
     input = operand(RankedTensor)
