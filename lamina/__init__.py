@@ -31,10 +31,12 @@ from .frontend.ops import (abs, add, add_n, argmax, argmin, broadcast_to,  # noq
                            transpose, truediv, where, zeros, zeros_like)
 from .frontend import config, math, nn, random, test  # noqa: E402
 from .frontend.function import RetracingWarning, TensorSpec, function  # noqa: E402
+from .frontend.control_flow import cond, while_loop  # noqa: E402
+from .frontend import autograph  # noqa: E402
 
 newaxis = None
 
 # `import lamina.nn`, `from lamina.math import log` work as with TensorFlow's namespaces
-for _name in ("dtypes", "config", "math", "nn", "random", "test"):
+for _name in ("dtypes", "config", "math", "nn", "random", "test", "autograph"):
     _sys.modules[f"{__name__}.{_name}"] = globals()[_name]
 del _name

@@ -389,7 +389,7 @@ def test_run_functions_eagerly():
 
 
 def test_tensor_as_python_bool_is_an_error_naming_the_line():
-    @tf.function
+    @tf.function(autograph=False)
     def f(x):
         if x > 0:
             return x

@@ -22,13 +22,15 @@ alone find the concrete function. `reduce_retracing=True` traces a second signat
 differs from an earlier one only in dims with those dims dynamic; five traces in the last five
 calls warn (RetracingWarning) naming the argument that changed. `LAMINA_DUMP_IR=DIR` writes
 the IR after every pass of each new trace; `config.run_functions_eagerly("compare")` checks
-compiled against eager execution op by op. Not yet here: autograph (a tensor used as a Python
-bool is an error naming the line).
+compiled against eager execution op by op. With `autograph=True` (the default) the function
+traced is its autograph conversion (frontend/autograph): tensor-dependent `if`/`while`/`for`
+become lamina.cond / lamina.while.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import hashlib
 import inspect
@@ -46,7 +48,7 @@ from ..dialects.lamina_ops.state import VariableType
 from ..ir import types as T
 from ..ir.attributes import FileLineColLoc
 from ..ir.builtin import ModuleOp
-from ..ir.core import IRError
+from ..ir.core import BlockArgument, IRError
 from ..passes.pass_manager import Instrumentation
 from . import dtypes as D
 from .context import ctx, executor_scope
@@ -162,8 +164,11 @@ class SymbolicTensor(Tensor):
     def _symbolic_error(self, what):
         return TypeError(
             f"{_where()}{what} of {self!r}: a tensor of a function being traced has no value "
-            f"until the function runs (Python control flow on tensors needs autograph, which "
-            f"lamina does not have yet: use lamina.where, or pass a Python value instead)")
+            f"until the function runs. Autograph converts `if`, `while`, `for`, `and`, `or` "
+            f"and `not` on tensors in the functions it converts (function(autograph=True), "
+            f"the default), not here (a lambda, library code, a function marked "
+            f"do_not_convert or without source, or a construct it does not convert): use "
+            f"lamina.cond, lamina.while_loop or lamina.where, or a Python value")
 
     def numpy(self):
         raise self._symbolic_error("numpy()")
@@ -295,18 +300,69 @@ def _map_leaves(fn, obj):
 # -- the tracer -----------------------------------------------------------------------------------
 
 class _Trace:
-    """The executor of one trace: builds the func.func of the function being traced."""
+    """The executor of one trace: builds the func.func of the function being traced.
+
+    Ops go to `block`: the entry block, or inside `region(block)` the block of a
+    control-flow op's region being traced (control_flow.py), where the values of the
+    enclosing blocks may be used and a value of a region that has ended may not. Captures
+    (constants, Variable and large-tensor arguments) always go to the entry block, so a
+    capture made inside a region serves the whole function."""
 
     executing_eagerly = False
 
     def __init__(self, name):
         self.name = name
         self.func = FuncOp.build(name, T.FunctionType([], []))
-        self.block = self.func.entry
+        self.block = self.func.entry  # where ops go: the innermost region being traced
+        self._open = [self.block]     # the entry block and the region blocks being traced
         self.captures = []        # eager tensors and Variables passed after the inputs
-        self.steps = []           # per run_op: (IR op, its results as SymbolicTensors)
+        self.steps = []           # per op emitted, in program order: (IR op, its results as
+        #                           SymbolicTensors); ops inside regions too, each control-flow
+        #                           op after the ops of its regions
         self._captured = {}       # id(object) -> its value in the function
         self._keep = []           # what the ids above refer to lives as long as the trace
+        self.watchers = []        # GradientTapes recording: each sees op_emitted(op) per op
+
+    @contextlib.contextmanager
+    def region(self, block):
+        """Trace into `block`, a block of a control-flow op's region: ops go there, and values
+        of the enclosing blocks may be used (captures still go to the entry block)."""
+        saved = self.block
+        self._open.append(block)
+        self.block = block
+        try:
+            yield block
+        finally:
+            self._open.pop()
+            self.block = saved
+
+    def discard(self, blocks, steps_before):
+        """Forget the ops traced into `blocks` (a region traced again with other types), and
+        their steps (those after the first `steps_before`)."""
+        for block in blocks:
+            for op in block:
+                op._drop_all_references()
+        del self.steps[steps_before:]
+
+    def emit(self, irop):
+        """Insert `irop` where the trace is, at the user's line; its results as tensors."""
+        irop.loc = _user_location()
+        self._insert(irop)
+        out = [SymbolicTensor(r, self) for r in irop.results]
+        self.steps.append((irop, out))
+        for tape in self.watchers:
+            tape.op_emitted(irop)
+        return out
+
+    def _check_visible(self, x):
+        v = x.value
+        b = v.block if v.__class__ is BlockArgument else v.owner.parent
+        if b is not self.block and b not in self._open:
+            raise ValueError(
+                f"{_where()}{x!r} was computed inside a branch of a conditional or the body of "
+                f"a loop that has ended, and is used outside it: return it from the branch or "
+                f"make it a loop variable (with autograph: assign it to a variable defined "
+                f"before the `if` or the loop)")
 
     def add_input(self, x):
         """The function argument of input leaf `x`: a SymbolicTensor for a tensor (a
@@ -326,6 +382,7 @@ class _Trace:
                 raise TypeError(
                     f"{_where()}{x!r} belongs to another function being traced (return it "
                     f"from that function instead)")
+            self._check_visible(x)
             return x.value
         v = self._captured.get(id(x))
         if v is not None:
@@ -339,7 +396,8 @@ class _Trace:
             if a.size <= CAPTURE_AS_CONSTANT_MAX:
                 op = ConstantOp.build(a, t)
                 op.loc = _user_location()
-                self._insert(op)
+                # the entry block: the constant serves wherever the tensor is used next
+                self.func.entry.append(op)
                 v = op.results[0]
             else:
                 v = self.func.entry.add_argument(t)
@@ -359,10 +417,7 @@ class _Trace:
             irop = OPS[op].build(values, attrs)
         except IRError as e:
             raise ValueError(f"{_where()}{OPS[op].name}: {e}") from None
-        irop.loc = _user_location()
-        self._insert(irop)
-        out = [SymbolicTensor(r, self) for r in irop.results]
-        self.steps.append((irop, out))
+        out = self.emit(irop)
         if not out:
             return None
         return out[0] if len(out) == 1 else tuple(out)
@@ -374,6 +429,7 @@ class _Trace:
         where = []
         for x in outputs:
             if x.__class__ is SymbolicTensor and x._trace is self:
+                self._check_visible(x)
                 k = index.get(x.value)
                 if k is None:
                     k = index[x.value] = len(results)
@@ -418,7 +474,8 @@ class ConcreteFunction:
     def __init__(self, name, python_function, args, kwargs, specs, shadow=False):
         """Trace `python_function` with `args`/`kwargs` whose tensor leaves are replaced by
         symbolic tensors of `specs` (a TensorSpec or tensor per tensor leaf, in order).
-        `shadow`: the outputs are (the function's outputs, the results of every op run), for
+        `shadow`: the outputs are (the function's outputs, the results of every op run up to
+        the first control-flow op, from where eager execution runs other ops), for
         run_functions_eagerly("compare")."""
         self.name = name
         trace = _Trace(_symbol(name))
@@ -436,7 +493,12 @@ class ConcreteFunction:
         with executor_scope(trace):
             out = python_function(*targs, **tkwargs)
         if shadow:
-            out = (out, [step[1] for step in trace.steps])
+            steps = []
+            for step in trace.steps:
+                if step[0].parent is not trace.func.entry or step[0].regions:
+                    break
+                steps.append(step)
+            out = (out, [step[1] for step in steps])
         leaves = []
         _flatten(out, leaves, [])
         where = trace.finish(leaves)
@@ -454,9 +516,9 @@ class ConcreteFunction:
         if shadow:
             # each op's line of the printed function (one line per op: no regions here)
             lines = self._text.splitlines()
-            position = {op: i for i, op in enumerate(trace.block)}
-            self.step_text = [lines[2 + position[op]].strip() for op, _ in trace.steps]
-            self.step_where = [f"{op.loc.file}:{op.loc.line}" for op, _ in trace.steps]
+            position = {op: i for i, op in enumerate(trace.func.entry)}
+            self.step_text = [lines[2 + position[op]].strip() for op, _ in steps]
+            self.step_where = [f"{op.loc.file}:{op.loc.line}" for op, _ in steps]
         self._plain_text = self._print(module, debuginfo=False)
         dump_dir = os.environ.get("LAMINA_DUMP_IR")
         if dump_dir:
@@ -560,7 +622,7 @@ class Function:
     """A Python function staged per input signature (see the module's doc)."""
 
     def __init__(self, python_function, input_signature=None, reduce_retracing=False,
-                 jit_compile=True, name=None):
+                 jit_compile=True, name=None, autograph=True):
         self.python_function = python_function
         self.input_signature = None if input_signature is None else list(input_signature)
         if self.input_signature is not None:
@@ -569,6 +631,8 @@ class Function:
                     raise TypeError(f"input_signature must be TensorSpecs, got {s!r}")
         self.reduce_retracing = reduce_retracing
         self.jit_compile = jit_compile
+        self.autograph = autograph
+        self._converted = None    # python_function as autograph converts it
         self._name = name or getattr(python_function, "__name__", "function")
         self._signature = _signature_of(python_function)
         self._cache = {}
@@ -595,12 +659,24 @@ class Function:
             f = None
         if f is None:
             f = Function(self.python_function.__get__(instance, owner), self.input_signature,
-                         self.reduce_retracing, self.jit_compile, self._name)
+                         self.reduce_retracing, self.jit_compile, self._name, self.autograph)
             try:
                 self._bound[instance] = f
             except TypeError:
                 pass
         return f
+
+    def _traced_function(self):
+        """The Python function a trace runs: with autograph, its conversion."""
+        if not self.autograph:
+            return self.python_function
+        if self._converted is None:
+            from .autograph import ConversionError, convert_entry
+            try:
+                self._converted = convert_entry(self.python_function)
+            except ConversionError as e:
+                raise ValueError(str(e)) from None
+        return self._converted
 
     def experimental_get_tracing_count(self):
         return self._tracing_count
@@ -681,7 +757,7 @@ class Function:
         if key is not None and len(self._recent) == self._recent.maxlen and all(self._recent):
             self._warn_retracing(args, kwargs, key)
         self._last_key = key
-        cf = ConcreteFunction(self._name, self.python_function, args, kwargs, specs)
+        cf = ConcreteFunction(self._name, self._traced_function(), args, kwargs, specs)
         if relaxed is not None:
             self._relaxed[relaxed] = cf
         return cf
@@ -723,6 +799,8 @@ class Function:
         if _RUN_EAGERLY or ctx.executor is not None:
             if _RUN_EAGERLY == "compare" and ctx.executor is None:
                 return self._call_compare(args, kwargs)
+            if self.autograph and isinstance(ctx.executor, _Trace):
+                return self._traced_function()(*args, **kwargs)
             return self.python_function(*args, **kwargs)
         if not kwargs:
             fk = []
@@ -752,8 +830,8 @@ class Function:
         cf = self._shadow.get(key)
         if cf is None:
             specs = self.input_signature if self.input_signature is not None else leaves
-            cf = self._shadow[key] = ConcreteFunction(self._name, self.python_function, bargs,
-                                                      bkwargs, specs, shadow=True)
+            cf = self._shadow[key] = ConcreteFunction(self._name, self._traced_function(),
+                                                      bargs, bkwargs, specs, shadow=True)
         from . import random_state
         variables = [x for x in leaves + cf.captured_inputs if isinstance(x, Variable)]
         saved = [v._array.copy() for v in variables]
@@ -881,9 +959,10 @@ def _signature_of(fn):
 
 
 def function(func=None, input_signature=None, reduce_retracing=False, jit_compile=True,
-             **kwargs):
+             autograph=True, **kwargs):
     """Stage `func` (see Function); usable as `@function` and `@function(...)`."""
     if func is None:
-        return lambda f: Function(f, input_signature, reduce_retracing, jit_compile)
-    return Function(func, input_signature, reduce_retracing, jit_compile)
+        return lambda f: Function(f, input_signature, reduce_retracing, jit_compile,
+                                  autograph=autograph)
+    return Function(func, input_signature, reduce_retracing, jit_compile, autograph=autograph)
 
