@@ -142,6 +142,13 @@ class Interpreter:
             env[op.results[0]] = self.ivs[op.properties["dim"].value]
         elif n == "structured.generic":
             self.generic(op)
+        elif n == "scf.if":
+            for inner in op.regions[0 if env[op.operands[0]] else 1].blocks[0]:
+                if inner.name == "scf.yield":
+                    for r, v in zip(op.results, inner.operands):
+                        env[r] = env[v]
+                else:
+                    self.eval(inner)
         else:
             consts = [_attr(env[v], v.type) for v in op.operands]
             out = op.fold(consts)
@@ -548,9 +555,11 @@ def test_dynamic_shapes_lowered():
     m = module_of([tt((DYN,)), tt((4,))], lambda x, y: E.SubtractOp(x, y))
     with pytest.raises(AssertFailed, match=r"Incompatible shapes: \[\?\] vs. \[4\]"):
         run_lowered(m, sample((3,), T.f32), sample((4,), T.f32))
-    # a size-1 dimension broadcasts also against `?`
+    # a size-1 dimension broadcasts also against `?`, and so does a `?` of size 1 at run time
     check_against_reference(E.MultiplyOp, [sample((2, 1), T.i32), sample((2, 5), T.i32)],
                             [tt((DYN, 1), T.i32), tt((DYN, DYN), T.i32)])
+    check_against_reference(E.MultiplyOp, [sample((2, 1), T.i32), sample((1, 5), T.i32)],
+                            [tt((DYN, DYN), T.i32), tt((DYN, DYN), T.i32)])
 
 
 REDUCE = [R.ReduceSumOp, R.ReduceProdOp, R.ReduceMaxOp, R.ReduceMinOp, R.ReduceMeanOp]
