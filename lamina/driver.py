@@ -9,6 +9,7 @@ from .dialects.lamina_ops.state import VariableType
 from .ir import parse
 from .ir import types as T
 from .lowering.pipeline import lower, stage_of
+from .passes.buffer_results_to_out_params import OUT_PARAMS
 from .runtime import jit, print_utils, rng, runner_utils
 from .runtime.cache import CACHE, make_key
 from .runtime.calling import Entry
@@ -49,18 +50,26 @@ def _with_source_element_type(t, source):
 
 def _signatures(module, source):
     """Public func.func signatures (after bufferization) by name: argument and result types
-    as text, element types as the source module gave them, and the indices of the arguments
-    that are variables (updated in place)."""
+    as text (the results in their original order, out params included), element types as the
+    source module gave them, the indices of the arguments that are variables (updated in
+    place), and the results passed as out params (buffer-results-to-out-params)."""
     out = {}
     for op in _public_functions(module):
         ft = op.type
+        outs = [a.value for a in op.attributes[OUT_PARAMS].value] \
+            if OUT_PARAMS in op.attributes else []
+        inputs = list(ft.inputs[:len(ft.inputs) - len(outs)])
+        passed = dict(zip(outs, ft.inputs[len(inputs):]))
+        kept = iter(ft.results)
+        results = [passed[r] if r in passed else next(kept)
+                   for r in range(len(ft.results) + len(outs))]
         src_in, src_out = source.get(op.sym, ((), ()))
-        if len(src_in) != len(ft.inputs) or len(src_out) != len(ft.results):
-            src_in, src_out = [None] * len(ft.inputs), [None] * len(ft.results)
-        args = [str(_with_source_element_type(t, s)) for t, s in zip(ft.inputs, src_in)]
-        results = [str(_with_source_element_type(t, s)) for t, s in zip(ft.results, src_out)]
+        if len(src_in) != len(inputs) or len(src_out) != len(results):
+            src_in, src_out = [None] * len(inputs), [None] * len(results)
+        args = [str(_with_source_element_type(t, s)) for t, s in zip(inputs, src_in)]
+        results = [str(_with_source_element_type(t, s)) for t, s in zip(results, src_out)]
         variables = [i for i, s in enumerate(src_in) if s.__class__ is VariableType]
-        out[op.sym] = (args, results, variables)
+        out[op.sym] = (args, results, variables, outs)
     return out
 
 
@@ -95,9 +104,9 @@ class Executable:
         self.library = jit.Library(obj, exports, imports)
         self.status_address = self.library.address(STATUS) if meta.get("status") else None
         self.entries = {}
-        for name, (args, results, variables) in meta["functions"].items():
+        for name, (args, results, variables, outs) in meta["functions"].items():
             self.entries[name] = Entry(self.library, name, _types(args), _types(results),
-                                       self.status_address, variables)
+                                       self.status_address, variables, outs)
 
 
 def _bind_rng_state(module):

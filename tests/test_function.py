@@ -413,7 +413,8 @@ def test_ir_at_every_stage_and_locations():
     line = f.python_function.__code__.co_firstlineno + 2
     assert f'loc("{__file__}":{line}:' in located
     assert "structured.generic" in cf.ir("structured")
-    assert "memref" in cf.ir("loops") and "lamina." not in cf.ir("loops")
+    loops = cf.ir("loops")
+    assert "memref" in loops and "lamina.exp" not in loops and "lamina.add" not in loops
     assert "llvm.func" in cf.ir("llvm")
     assert "define" in cf.ir("llvm-ir")
     assert "memref.alloc" in cf.ir("bufferize")

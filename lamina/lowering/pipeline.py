@@ -10,7 +10,7 @@ from ..passes import PassManager, parse_pipeline
 STAGES = (
     ("structured", "convert-lamina-to-structured,canonicalize,cse"),
     ("loops", "bufferize,canonicalize,convert-structured-to-loops,canonicalize,cse,"
-               "func.func(promote-buffers-to-stack)"),
+               "func.func(promote-buffers-to-stack),buffer-results-to-out-params"),
     ("llvm", "convert-loops-to-llvm,canonicalize,cse"),
 )
 STAGE_NAMES = ("lamina",) + tuple(s for s, _ in STAGES) + ("llvm-ir",)

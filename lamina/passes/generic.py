@@ -142,10 +142,7 @@ class SymbolDCE(Pass):
 
     def run(self, op):
         while True:
-            used = set()
-            for o in op.walk():
-                for a in list(o.properties.values()) + list(o.attributes.values()):
-                    _collect_refs(a, used)
+            used = referenced_symbols(op)
             dead = []
             for o in op.walk():
                 d = o.opdef
@@ -160,6 +157,16 @@ class SymbolDCE(Pass):
                 return
             for o in dead:
                 o.erase()
+
+
+def referenced_symbols(root):
+    """The names of the symbols that the ops in `root` refer to (by symbol reference
+    attributes, nested references included)."""
+    used = set()
+    for o in root.walk():
+        for a in list(o.properties.values()) + list(o.attributes.values()):
+            _collect_refs(a, used)
+    return used
 
 
 def _collect_refs(a, used):

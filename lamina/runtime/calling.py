@@ -10,8 +10,10 @@ only stores one address per array and reads the results back:
 - the pointer array points the allocated and aligned fields straight at the array object's
   own data pointer (`id(a) + _DATA`: NumPy's C ABI puts it first after the object header),
   and the offset, size and stride fields at slots that hold their static values;
-- a result of static shape becomes an ndarray over the native buffer whose base is a ctypes
-  block of the result's size that frees the buffer when it dies (one per result size).
+- a result of static shape is an out param (buffer-results-to-out-params): the call passes a
+  new numpy array, which the function fills; a result the function allocated (dynamic shapes)
+  becomes an ndarray over the native buffer whose base is a ctypes block that frees the
+  buffer when it dies.
 
 Anything else (other layouts, dynamic shapes, conversions, variables) takes the general path,
 which checks the argument fully and writes its sizes and strides for that call. Each concurrent
@@ -34,6 +36,7 @@ _free.argtypes = [ctypes.c_void_p]
 _free.restype = None
 _ENTRY = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 _ndarray = np.ndarray
+_empty = np.empty
 
 # In CPython id() is the object's address; an ndarray's data pointer is the first field after
 # the object header (PyArrayObject_fields.data, which every extension's PyArray_DATA reads)
@@ -148,22 +151,28 @@ class Entry:
     """A compiled function `name` of `library` with builtin argument and result types."""
 
     def __init__(self, library, name, arg_types, result_types, status_address=None,
-                 variables=()):
+                 variables=(), out_params=()):
         """`variables`: the indices of the arguments that are variables, which the function
-        updates in place: their arrays are passed as they are, never copied."""
+        updates in place: their arrays are passed as they are, never copied. `out_params`:
+        the results (indices into `result_types`, in order) that the compiled function takes
+        as trailing arguments (buffer-results-to-out-params): the call allocates them."""
         self.name = name
         self.variables = frozenset(variables)
         self.library = library  # keeps the code loaded
         self.fn = _ENTRY(library.address("_mlir__" + name))
         self.arg_types = list(arg_types)
         self.result_types = list(result_types)
+        self.out_params = list(out_params)
+        outs = frozenset(self.out_params)
+        native_args = self.arg_types + [self.result_types[r] for r in self.out_params]
+        native_results = [t for r, t in enumerate(self.result_types) if r not in outs]
         self.status = status_address
         self._status = None if status_address is None else \
             ctypes.c_void_p.from_address(status_address)
         # arguments whose layout is the identity: the compiled code computes row-major
         # strides from the sizes, ignoring the descriptor's
         self.contiguous = frozenset(
-            i for i, t in enumerate(self.arg_types)
+            i for i, t in enumerate(native_args)
             if t.__class__ is T.MemRefType and _identity(t))
         # per argument: (k, dtype, static shape, row-major byte strides, index); k is a
         # memref's first field in the pointer array, a scalar's slot; the shape is None
@@ -172,7 +181,7 @@ class Entry:
         slot_of_field = []  # the slot each field of the packed array points at
         default = []
         scalar_slots = []
-        for i, t in enumerate(self.arg_types):
+        for i, t in enumerate(native_args):
             field = len(slot_of_field)
             if t.__class__ is T.MemRefType:
                 dt = numpy_dtype(t.element_type)
@@ -194,16 +203,18 @@ class Entry:
             else:
                 raise errors.UnimplementedError(None, None,
                                                 f"cannot pass a '{t}' argument from Python")
-        self._plan = plan
-        self._nargs = len(plan)
+        n = len(self.arg_types)
+        self._plan = plan[:n]
+        self._outs = [(k, dt, shape) for k, dt, shape, _, _ in plan[n:]]
+        self._nargs = n
         self._slot_of_field = slot_of_field
         self._default_slots = np.array(default or [0], dtype=np.int64)
         self._scalar_slots = scalar_slots
-        fmt, starts = _result_layout(self.result_types)
+        fmt, starts = _result_layout(native_results)
         self._unpack = struct.Struct(fmt)
-        # per result: (first field, dtype, is_memref, static shape, block class or None)
+        # per native result: (first field, dtype, is_memref, static shape, block class or None)
         self._results_plan = []
-        for t, start in zip(self.result_types, starts):
+        for t, start in zip(native_results, starts):
             if t.__class__ is not T.MemRefType:
                 self._results_plan.append((start, numpy_dtype(t), False, None, None))
                 continue
@@ -212,9 +223,12 @@ class Entry:
             nbytes = dt.itemsize * int(np.prod(t.shape)) if static else 0
             block = _block_class(nbytes) if static and nbytes and _identity(t) else None
             self._results_plan.append((start, dt, True, tuple(t.shape), block))
-        # the common case, one result array of static shape: (dtype, shape, block class)
+        # only out params: the results are the arrays the call made
+        self._only_outs = not native_results
+        # one result array of static shape that the function allocated: (dtype, shape, block)
         self._single = None
-        if len(self._results_plan) == 1 and self._results_plan[0][4] is not None:
+        if len(self._results_plan) == 1 and self._results_plan[0][4] is not None and \
+                not self._outs:
             _, dt, _, shape, block = self._results_plan[0]
             self._single = (dt, shape, block)
         self._pool = [_Buffers(self)]
@@ -234,6 +248,11 @@ class Entry:
                     ptrs[k] = ptrs[k + 1] = id(a) + _DATA
                 else:
                     general = self._pass(buf, i, a, general)
+            outs = []
+            for k, dt, shape in self._outs:
+                o = _empty(shape, dt)
+                ptrs[k] = ptrs[k + 1] = id(o) + _DATA
+                outs.append(o)
             self.fn(buf.address)
             if general is not None:
                 for a, passed in general[1]:  # variables passed as contiguous copies
@@ -244,11 +263,15 @@ class Entry:
                 buf.slots[:] = self._default_slots
             pool.append(buf)
         single = self._single
-        if single is not None and raw[0] == raw[1] and not raw[2]:
+        if self._only_outs:
+            results = tuple(outs)
+        elif single is not None and raw[0] == raw[1] and not raw[2]:
             dt, shape, block = single
             results = (_ndarray(shape, dt, block.from_address(raw[0])),)
         else:
             results = self._results(raw)
+            if outs:
+                results = self._merge(results, outs)
         status = self._status
         if status is not None and status.value:
             msg = ctypes.string_at(status.value).decode("utf-8", "replace")
@@ -311,6 +334,12 @@ class Entry:
             # strides that are not whole elements, or that alias elements
             a = np.ascontiguousarray(a)
         return a
+
+    def _merge(self, native, outs):
+        """All results in order, from the native ones and the out params'."""
+        native, outs = iter(native), dict(zip(self.out_params, outs))
+        return tuple(outs[r] if r in outs else next(native)
+                     for r in range(len(self.result_types)))
 
     def _bad(self, i, what):
         return errors.InvalidArgumentError(None, None, f"{self.name}: argument #{i} {what}")
