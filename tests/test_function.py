@@ -589,3 +589,32 @@ def test_shape_errors_while_tracing_name_the_users_line():
     line = f.python_function.__code__.co_firstlineno + 2
     with pytest.raises(ValueError, match=rf"^{re.escape(__file__)}:{line}: AddV2: "):
         f(tf.ones([2]), tf.ones([3]))
+
+
+def test_variables_only_on_the_first_trace():
+    @tf.function
+    def f(x):
+        v = tf.Variable(2.0)  # made on every trace
+        return v * x
+
+    assert f(tf.constant(3.0)).numpy() == 6.0
+    assert f(tf.constant(4.0)).numpy() == 8.0  # the first trace's function, no new Variable
+    with pytest.raises(ValueError, match=rf"{re.escape(__file__)}:\d+: lamina.function only "
+                                         r"supports Variables created on the first call"):
+        f(tf.constant([1.0, 2.0]))  # a second trace would make another
+
+    class Scale:
+        def __init__(self):
+            self.v = None
+
+        @tf.function
+        def __call__(self, x):
+            if self.v is None:  # TF's pattern: made once, on the first call
+                self.v = tf.Variable(3.0)
+            return self.v * x
+
+    s = Scale()
+    assert s(tf.constant(1.0)).numpy() == 3.0
+    np.testing.assert_array_equal(s(tf.constant([1.0, 2.0])).numpy(), [3.0, 6.0])
+    s.v.assign(5.0)
+    assert s(tf.constant(1.0)).numpy() == 5.0

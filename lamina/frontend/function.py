@@ -310,8 +310,9 @@ class _Trace:
 
     executing_eagerly = False
 
-    def __init__(self, name):
+    def __init__(self, name, first=True):
         self.name = name
+        self.first = first        # the function's first trace: the one that may make Variables
         self.func = FuncOp.build(name, T.FunctionType([], []))
         self.block = self.func.entry  # where ops go: the innermost region being traced
         self._open = [self.block]     # the entry block and the region blocks being traced
@@ -422,6 +423,16 @@ class _Trace:
             return None
         return out[0] if len(out) == 1 else tuple(out)
 
+    def variable_created(self):
+        """A Variable is being made while tracing: as in TensorFlow, only on the function's
+        first trace (later traces would make a new one on every retrace, silently)."""
+        if not self.first:
+            raise ValueError(
+                f"{_where()}lamina.function only supports Variables created on the first "
+                f"call of a function, and {self.name} is being traced again (for new argument "
+                f"types) and creates one: create the Variable once, outside the function or "
+                f"on its first call only (e.g. `if self.v is None: self.v = tf.Variable(...)`)")
+
     def finish(self, outputs):
         """Return the symbolic leaves of `outputs` (each distinct value once); the result
         indices of the leaves, None for the others."""
@@ -471,14 +482,15 @@ class ConcreteFunction:
     """One trace of a Python function: its IR and its compiled code, for one input
     signature."""
 
-    def __init__(self, name, python_function, args, kwargs, specs, shadow=False):
+    def __init__(self, name, python_function, args, kwargs, specs, shadow=False, first=True):
         """Trace `python_function` with `args`/`kwargs` whose tensor leaves are replaced by
         symbolic tensors of `specs` (a TensorSpec or tensor per tensor leaf, in order).
         `shadow`: the outputs are (the function's outputs, the results of every op run up to
         the first control-flow op, from where eager execution runs other ops), for
-        run_functions_eagerly("compare")."""
+        run_functions_eagerly("compare"). `first`: whether this is the function's first
+        trace, the only one allowed to create Variables."""
         self.name = name
-        trace = _Trace(_symbol(name))
+        trace = _Trace(_symbol(name), first)
         it = iter(specs)
         self._input_kinds = []
 
@@ -757,7 +769,8 @@ class Function:
         if key is not None and len(self._recent) == self._recent.maxlen and all(self._recent):
             self._warn_retracing(args, kwargs, key)
         self._last_key = key
-        cf = ConcreteFunction(self._name, self._traced_function(), args, kwargs, specs)
+        cf = ConcreteFunction(self._name, self._traced_function(), args, kwargs, specs,
+                              first=self._tracing_count == 1)
         if relaxed is not None:
             self._relaxed[relaxed] = cf
         return cf

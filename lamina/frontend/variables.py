@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import errors
 from ..dialects.lamina_ops.state import AssignVariableOp, ReadVariableOp
+from .context import ctx
 from .device import CPU_DEVICE
 from .dtypes import FROM_NUMPY, as_dtype
 from .execute import convert_to_tensor, register, run_op
@@ -52,6 +53,9 @@ class Variable(Operators):
             raise ValueError("The `initial_value` arg must be specified.")
         if callable(initial_value):
             initial_value = initial_value()
+        made = getattr(ctx.executor, "variable_created", None)
+        if made is not None:
+            made()
         t = convert_to_tensor(initial_value, dtype)
         if t.__class__ is not EagerTensor:
             raise TypeError(f"Variable's initial value must be a value, not {t!r}, a tensor "
