@@ -31,6 +31,7 @@ from .frontend.ops import (abs, add, add_n, argmax, argmin, broadcast_to,  # noq
                            transpose, truediv, where, zeros, zeros_like)
 from .frontend import config, math, nn, random, test  # noqa: E402
 from .frontend.function import RetracingWarning, TensorSpec, function  # noqa: E402
+from .frontend.tape import GradientTape, UnconnectedGradients, custom_gradient  # noqa: E402
 from .frontend.control_flow import cond, while_loop  # noqa: E402
 from .frontend import autograph  # noqa: E402
 

@@ -1054,6 +1054,164 @@ def _add_shape():
 _add_shape()
 
 
+# -- the ops derivatives emit ---------------------------------------------------------------------
+
+def _add_derivatives():
+    g = group("derivatives")
+    x = (4, 5, 6)
+    for et in ("f32", "i8", "i1"):
+        lines = ["%shape = lamina.constant dense<[4, 5, 6]> : tensor<3xi64>"]
+        names = []
+        for i, spec in enumerate(SLICES):
+            dy = tt(_slice_shape(spec, x), et)
+            lines.append(f"%grad{i} = lamina.strided_slice_grad %a{i}, %shape {spec} : ({dy}, "
+                         f"tensor<3xi64>) -> {tt(x, et)}")
+            names.append(dy)
+        g.func(f"slice_grad_{et}", names, lines,
+               [(f"%grad{i}", tt(x, et)) for i in range(len(SLICES))])
+
+        @g.case
+        def slice_grad(entries, et=et, names=names):
+            rng = np.random.default_rng(19)
+            dys = [rnd(rng, _slice_shape(spec, x), et) for spec in SLICES]
+            g.compare(entries, f"slice_grad_{et}", *dys, et=et)
+    # a dynamic shape and dynamic bounds
+    td, ts = tt((None,), "f32"), tt((2,), "i32")
+    g.func("slice_grad_dynamic", [td, ts, tt((), "i64")],
+           [f"%r = lamina.strided_slice_grad %a0, %a1 [%a2::-2, 1] : ({td}, {ts}, "
+            f"{tt((), 'i64')}) -> {tt((None, 3), 'f32')}"], [("%r", tt((None, 3), "f32"))])
+
+    @g.case
+    def slice_grad_dynamic(entries):
+        rng = np.random.default_rng(20)
+        for n, i in ((5, 3), (4, -1), (6, 0), (0, 0)):
+            k = len(range(*slice(i, None, -2).indices(n))) if n else 0
+            g.compare(entries, "slice_grad_dynamic", rnd(rng, (k,), "f32"),
+                      np.array([n, 3], np.int32), np.asarray(i, np.int64), what=f"{n} {i}")
+        raises(entries["slice_grad_dynamic"], rnd(rng, (2,), "f32"), np.array([5, 3], np.int32),
+               np.asarray(0, np.int64), match="shape of dy")
+
+    for et in ("f32", "f64", "i32"):
+        for i, (xs, ws, strides, padding, dil) in enumerate(CONVS if et == "f32" else
+                                                            CONVS[2:3]):
+            ys = _out_shape(xs, ws[:2], strides, padding, dil, ws[3])
+            d = f" dilations = [{dil[0]}, {dil[1]}]" if tuple(dil) != (1, 1) else ""
+            attrs = f"strides = [{strides[0]}, {strides[1]}] padding = {padding}{d}"
+            sx, sw = tt((4,), "i32"), tt((4,), "i64")
+            g.func(f"conv_grads{i}_{et}", [sx, tt(ws, et), tt(ys, et), tt(xs, et), sw],
+                   [f"%dx = lamina.conv2d_backprop_input %a0, %a1, %a2 {attrs} : ({sx}, "
+                    f"{tt(ws, et)}, {tt(ys, et)}) -> {tt(xs, et)}",
+                    f"%dw = lamina.conv2d_backprop_filter %a3, %a4, %a2 {attrs} : "
+                    f"({tt(xs, et)}, {sw}, {tt(ys, et)}) -> {tt(ws, et)}"],
+                   [("%dx", tt(xs, et)), ("%dw", tt(ws, et))])
+
+            @g.case
+            def conv_grads(entries, i=i, xs=xs, ws=ws, ys=ys, et=et):
+                rng = np.random.default_rng(21)
+                w, dy, xa = (rnd(rng, s, et, -3, 4) for s in (ws, ys, xs))
+                n = ws[0] * ws[1] * max(ws[2], ws[3]) * max(ys[1] * ys[2], 1)
+                g.compare(entries, f"conv_grads{i}_{et}", np.array(xs, np.int32),
+                          transposed(w) if i % 2 else w, dy, strided(xa) if i % 2 else xa,
+                          np.array(ws, np.int64), et=et, n=n * 4)
+    # batch and spatial sizes known at run time
+    xd, w, yd = (None, None, None, 3), (3, 2, 3, 2), (None, None, None, 2)
+    for padding, strides in (("SAME", (2, 2)), ("VALID", (1, 2))):
+        attrs = f"strides = [{strides[0]}, {strides[1]}] padding = {padding}"
+        g.func(f"conv_grads_dyn_{padding}", [tt((None,), "i64"), tt(w, "f32"), tt(yd, "f32"),
+                                             tt(xd, "f32"), tt((4,), "i64")],
+               [f"%dx = lamina.conv2d_backprop_input %a0, %a1, %a2 {attrs} : ({tt((None,), 'i64')}"
+                f", {tt(w, 'f32')}, {tt(yd, 'f32')}) -> {tt(xd, 'f32')}",
+                f"%dw = lamina.conv2d_backprop_filter %a3, %a4, %a2 {attrs} : ({tt(xd, 'f32')}"
+                f", {tt((4,), 'i64')}, {tt(yd, 'f32')}) -> {tt(w, 'f32')}"],
+               [("%dx", tt(xd, "f32")), ("%dw", tt(w, "f32"))])
+
+        @g.case
+        def conv_grads_dynamic(entries, padding=padding, strides=strides):
+            rng = np.random.default_rng(22)
+            wa = rnd(rng, w, "f32")
+            for xs in ((2, 5, 7, 3), (1, 3, 2, 3), (0, 4, 4, 3), (1, 6, 5, 3)):
+                ys = _out_shape(xs, w[:2], strides, padding, (1, 1), 2)
+                g.compare(entries, f"conv_grads_dyn_{padding}", np.array(xs, np.int64), wa,
+                          rnd(rng, ys, "f32"), rnd(rng, xs, "f32"), np.array(w, np.int64),
+                          et="f32", n=60, what=f"{xs}")
+            for sizes, ys in (((1, 5, 5, 3), (1, 1, 1, 2)), ((1, 5, 5, 3, 1), None)):
+                raises(entries[f"conv_grads_dyn_{padding}"], np.array(sizes, np.int64), wa,
+                       rnd(rng, ys or _out_shape(sizes, w[:2], strides, padding, (1, 1), 2),
+                           "f32"),
+                       rnd(rng, (1, 5, 5, 3), "f32"), np.array(w, np.int64), match="Conv2D")
+
+    pools = [((1, 5, 5, 2), (3, 3), (2, 2), "SAME"), ((2, 6, 7, 3), (2, 2), (2, 2), "VALID"),
+             ((1, 5, 4, 1), (3, 2), (1, 1), "SAME"), ((1, 7, 5, 2), (2, 3), (3, 1), "VALID")]
+    for et in ("f32", "f64", "i32", "ui8"):
+        for i, (xs, k, strides, padding) in enumerate(pools if et == "f32" else
+                                                      pools[:1] if et == "f64" else pools[1::2]):
+            ys = _out_shape(xs, k, strides, padding, (1, 1), xs[3])
+            attrs = f"ksize = [{k[0]}, {k[1]}] strides = [{strides[0]}, {strides[1]}] " \
+                    f"padding = {padding}"
+            lines = [f"%mg = lamina.max_pool2d_grad %a0, %a1 {attrs} : ({tt(xs, et)}, "
+                     f"{tt(ys, et)}) -> {tt(xs, et)}",
+                     f"%mgg = lamina.max_pool2d_grad_grad %a0, %a2 {attrs} : ({tt(xs, et)}, "
+                     f"{tt(xs, et)}) -> {tt(ys, et)}"]
+            if et in FLOATS:
+                lines.append(f"%ag = lamina.avg_pool2d_grad %a3, %a1 {attrs} : "
+                             f"({tt((4,), 'i32')}, {tt(ys, et)}) -> {tt(xs, et)}")
+            g.func(f"pool_grads{i}_{et}", [tt(xs, et), tt(ys, et), tt(xs, et),
+                                           tt((4,), "i32")], lines,
+                   [(line.split(" ")[0], line.rsplit("-> ", 1)[1]) for line in lines])
+
+            @g.case
+            def pool_grads(entries, i=i, xs=xs, ys=ys, et=et):
+                rng = np.random.default_rng(23)
+                lo, hi = (0, 4) if et == "ui8" else (-3, 4)
+                # small integers: ties, which go to the first largest element
+                xa = rnd(rng, xs, "i32", -2, 3).astype(NP[et]) if et != "ui8" else \
+                    rnd(rng, xs, et, 0, 3)
+                g.compare(entries, f"pool_grads{i}_{et}", transposed(xa) if i % 2 else xa,
+                          rnd(rng, ys, et, lo, hi), strided(rnd(rng, xs, et, lo, hi)),
+                          np.array(xs, np.int32), et=et, n=9)
+    xd, yd = (None, None, None, 2), (None, None, None, 2)
+    attrs = "ksize = [3, 2] strides = [2, 2] padding = SAME"
+    g.func("pool_grads_dyn", [tt(xd, "f32"), tt(yd, "f32"), tt((4,), "i64")],
+           [f"%mg = lamina.max_pool2d_grad %a0, %a1 {attrs} : ({tt(xd, 'f32')}, "
+            f"{tt(yd, 'f32')}) -> {tt(xd, 'f32')}",
+            f"%mgg = lamina.max_pool2d_grad_grad %a0, %a0 {attrs} : ({tt(xd, 'f32')}, "
+            f"{tt(xd, 'f32')}) -> {tt(yd, 'f32')}",
+            f"%ag = lamina.avg_pool2d_grad %a2, %a1 {attrs} : ({tt((4,), 'i64')}, "
+            f"{tt(yd, 'f32')}) -> {tt(xd, 'f32')}"],
+           [("%mg", tt(xd, "f32")), ("%mgg", tt(yd, "f32")), ("%ag", tt(xd, "f32"))])
+
+    @g.case
+    def pool_grads_dynamic(entries):
+        rng = np.random.default_rng(25)
+        for xs in ((2, 5, 7, 2), (1, 1, 1, 2), (0, 4, 4, 2), (1, 0, 3, 2)):
+            ys = _out_shape(xs, (3, 2), (2, 2), "SAME", (1, 1), 2)
+            g.compare(entries, "pool_grads_dyn", rnd(rng, xs, "f32"), rnd(rng, ys, "f32"),
+                      np.array(xs, np.int64), et="f32", n=6, what=f"{xs}")
+        raises(entries["pool_grads_dyn"], rnd(rng, (1, 4, 4, 2), "f32"),
+               rnd(rng, (1, 3, 2, 2), "f32"), np.array((1, 4, 4, 2), np.int64), match="")
+
+
+_add_derivatives()
+
+
+def _add_stop_gradient():
+    g = group("stop_gradient")
+    t, td = tt((2, 3), "f32"), tt((None, 3), "i32")
+    g.func("stop_gradient", [t, td], [f"%r = lamina.stop_gradient %a0 : {t}",
+                                      f"%s = lamina.stop_gradient %a1 : {td}"],
+           [("%r", t), ("%s", td)])
+
+    @g.case
+    def stop_gradient(entries):
+        rng = np.random.default_rng(19)
+        for n in (4, 0):
+            g.compare(entries, "stop_gradient", rnd(rng, (2, 3), "f32"), rnd(rng, (n, 3), "i32"),
+                      what=f"{n}")
+
+
+_add_stop_gradient()
+
+
 # -- random ops: the runtime's generator state ---------------------------------------------------
 
 def _add_random():
@@ -1194,6 +1352,32 @@ def _add_control():
                 g.compare(entries, "loop", np.asarray(count, np.int32),
                           (rnd(rng, (n,), "f32") / 4).astype(np.float32), et="f32",
                           what=f"{count} iterations of {n}")
+
+    # lamina.set_row, the write of the stacks lamina.while's derivative keeps: dynamic and
+    # static rows, negative indices, a 1-d tensor (rows are scalars), errors
+    for et in ("f64", "i32"):
+        td, row, s = tt((None, 2, None), et), tt((2, None), et), tt((4,), et)
+        g.func(f"set_row_{et}", [td, tt((), "i64"), row, s, tt((), et)],
+               [f"%r = lamina.set_row %a0[%a1], %a2 : ({td}, {tt((), 'i64')}, {row}) -> {td}",
+                f"%s = lamina.set_row %a3[%a1], %a4 : ({s}, {tt((), 'i64')}, {tt((), et)}) -> "
+                f"{s}"], [("%r", td), ("%s", s)])
+
+        @g.case
+        def set_row(entries, et=et):
+            rng = np.random.default_rng(20)
+            name = f"set_row_{et}"
+            x, v, s = rnd(rng, (4, 2, 3), et), rnd(rng, (2, 3), et), rnd(rng, (4,), et)
+            for i in (0, 3, -1, -4):
+                g.compare(entries, name, x, np.asarray(i, np.int64), v, s, s[0], et=et,
+                          what=f"row {i}")
+            g.compare(entries, name, strided(x), np.asarray(1, np.int64), transposed(v), s, s[1],
+                      et=et, what="strided")
+            for i in (4, -5):  # out of range, the function stays usable
+                g.compare(entries, name, x, np.asarray(i, np.int64), v, s, s[0], what=f"{i}")
+            g.compare(entries, name, x, np.asarray(2, np.int64), v[:, :2], s, s[0],
+                      what="a value of another shape")
+            g.compare(entries, name, x[:, :, :0], np.asarray(2, np.int64), v[:, :0], s, s[0],
+                      et=et, what="empty rows")
 
 
 _add_control()

@@ -75,6 +75,18 @@ def program():
     tf.nn.conv2d(img, tf.ones([2, 2, 2, 1]), 1, "SAME", dilations=2)
     tf.nn.max_pool(img, 2, 2, "SAME")
     tf.nn.avg_pool2d(img, 3, 1, "VALID")
+    # the ops derivative rules emit, which tapes run through the table (nested: the
+    # derivatives' own derivatives)
+    with tf.GradientTape() as outer:
+        outer.watch(img)
+        with tf.GradientTape() as inner:
+            inner.watch(img)
+            y = tf.reduce_sum(tf.nn.conv2d(img, img[0, :2, :2, :, tf.newaxis], 2, "SAME")) + \
+                tf.reduce_sum(tf.square(tf.nn.max_pool(img, 2, 2, "SAME"))) + \
+                tf.reduce_sum(tf.nn.avg_pool2d(img, 3, 1, "VALID"))
+        g = inner.gradient(y, img)
+    outer.gradient(g, img)
+    tf.stop_gradient(x)
     tf.random.normal([2, 3], 1., 2.)
     tf.random.uniform([4], dtype=tf.float64)
     tf.print(x, "and", i)

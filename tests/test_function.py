@@ -99,8 +99,24 @@ B = np.array([[True, False, True], [False, False, True]])
 IMG = _rng.uniform(-1, 1, (1, 5, 5, 2)).astype(np.float32)
 K = _rng.uniform(-1, 1, (3, 3, 2, 4)).astype(np.float32)
 
+def _nn_gradients(img, k):
+    """The derivative ops' path from the frontend: first and second derivatives through
+    conv2d, the pools and a slice (the second derivative of max_pool needs MaxPoolGradGrad)."""
+    with tf.GradientTape() as outer:
+        outer.watch(img)
+        with tf.GradientTape(persistent=True) as inner:
+            inner.watch([img, k])
+            y = tf.nn.conv2d(img, k, 1, "SAME")
+            z = tf.nn.max_pool2d(y, 2, 1, "VALID") + tf.nn.avg_pool2d(y, 2, 1, "VALID")
+            loss = tf.reduce_sum(tf.tanh(z[:, 1:, ::2]))
+        g_img, g_k = inner.gradient(loss, [img, k])
+        s = tf.reduce_sum(tf.nn.max_pool2d(g_img, 2, 1, "VALID"))
+    return g_img, g_k, outer.gradient(s, img)
+
+
 # name -> (function of tensors, input arrays)
 CASES = {
+    "nn_gradients": (_nn_gradients, (IMG, K)),
     "add": (tf.add, (X, P)), "add_broadcast": (lambda x, r: x + r, (X, ROW)),
     "subtract": (tf.subtract, (X, P)), "multiply": (tf.multiply, (X, P)),
     "scalar_operand": (lambda x: 2. * x - 1., (X,)),
@@ -132,6 +148,7 @@ CASES = {
                                    tf.concat([x, y], 0)), (X, P)),
     "slices": (lambda x: (x[1:, ::-2], x[0, tf.newaxis], x[:, 1], x[-1]), (X,)),
     "broadcast_to": (lambda r: tf.broadcast_to(r, [2, 3]), (ROW,)),
+    "stop_gradient": (lambda x, i: (tf.stop_gradient(x) * 2., tf.stop_gradient(i)), (X, I)),
     "shape": (lambda x: (tf.shape(x), tf.shape(x, tf.int64)), (X,)),
     "reductions": (lambda x: tuple(f(x, a, keepdims=k) for f in (
         tf.reduce_sum, tf.reduce_prod, tf.reduce_max, tf.reduce_min, tf.reduce_mean)

@@ -1,7 +1,9 @@
-"""The lamina dialect's nn ops (conv2d, max_pool2d, avg_pool2d): type inference as TensorFlow
-computes SAME/VALID output sizes, verifier errors, the NumPy reference kernels against direct
-loops, and convert-lamina-to-structured. (The compiled code is checked against the kernels in
-test_lamina_ops_compiled.py.)"""
+"""The lamina dialect's nn ops (conv2d, max_pool2d, avg_pool2d, and their derivatives'
+conv2d_backprop_input/filter, max_pool2d_grad(_grad), avg_pool2d_grad): type inference as
+TensorFlow computes SAME/VALID output sizes, verifier errors, the NumPy reference kernels against
+direct loops (the derivatives': as the adjoints of the ops), and convert-lamina-to-structured.
+(The compiled code is checked against the kernels in test_lamina_ops_compiled.py and
+test_compiled_ops.py.)"""
 
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ import pytest
 import lamina  # noqa: F401  (registers every dialect)
 import lamina.lowering  # noqa: F401  (registers convert-lamina-to-structured)
 from lamina import ir
-from lamina.dialects.lamina_ops.nn import AvgPool2DOp, Conv2DOp, MaxPool2DOp
+from lamina.dialects.lamina_ops.nn import (AvgPool2DGradOp, AvgPool2DOp, Conv2DBackpropFilterOp,
+                                           Conv2DBackpropInputOp, Conv2DOp, MaxPool2DGradGradOp,
+                                           MaxPool2DGradOp, MaxPool2DOp)
 from lamina.ir import IRError
 from lamina.ir import types as T
 from lamina.passes import run_pipeline
@@ -269,3 +273,112 @@ def test_avg_pool_same_counts_the_elements_inside():
     assert "structured.index 1" in out and "arith.minsi" in out and "arith.sitofp" in out
     valid = _lower(AvgPool2DOp.opdef.examples[0])
     assert "structured.index" not in valid and "arith.constant 9.000000e+00 : f32" in valid
+
+
+# -- the derivatives' ops -----------------------------------------------------------------------
+
+GRAD_OPS = [Conv2DBackpropInputOp, Conv2DBackpropFilterOp, MaxPool2DGradOp, MaxPool2DGradGradOp,
+            AvgPool2DGradOp]
+
+
+@pytest.mark.parametrize("cls", GRAD_OPS)
+def test_derivative_examples_round_trip_and_lower(cls):
+    for text in cls.opdef.examples:
+        m = ir.parse(text)
+        ir.verify(m)
+        assert str(ir.parse(str(m))) == str(m)
+        assert "lamina." not in _lower(text)
+
+
+def _dot(a, b):
+    return float(np.sum(a.astype(np.float64) * b))
+
+
+@pytest.mark.parametrize("xs,ws,strides,padding,dilations", CONV_CASES)
+def test_conv2d_backprops_are_the_adjoints_of_conv2d(xs, ws, strides, padding, dilations):
+    """<conv2d(x, w), dy> = <x, backprop_input(dy)> = <w, backprop_filter(x, dy)>."""
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(xs), rng.standard_normal(ws)
+    y = Conv2DOp.reference(x, w, strides, padding, dilations)
+    dy = rng.standard_normal(y.shape)
+    dx = Conv2DBackpropInputOp.reference(np.array(xs), w, dy, strides, padding, dilations)
+    dw = Conv2DBackpropFilterOp.reference(x, np.array(ws), dy, strides, padding, dilations)
+    assert dx.shape == x.shape and dw.shape == w.shape
+    assert _dot(y, dy) == pytest.approx(_dot(x, dx)) == pytest.approx(_dot(w, dw))
+
+
+@pytest.mark.parametrize("xs,k,strides,padding", [
+    ((1, 5, 5, 2), (3, 3), (2, 2), "SAME"), ((2, 6, 7, 1), (2, 2), (2, 2), "VALID"),
+    ((1, 4, 5, 3), (3, 2), (1, 1), "SAME")])
+def test_pool_derivatives_are_adjoints(xs, k, strides, padding):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(xs)
+    y = AvgPool2DOp.reference(x, k, strides, padding)
+    g = rng.standard_normal(y.shape)
+    dx = AvgPool2DGradOp.reference(np.array(xs), g, k, strides, padding)
+    assert _dot(y, g) == pytest.approx(_dot(x, dx))
+    # for a fixed input, max_pool2d_grad and max_pool2d_grad_grad are adjoint linear maps
+    h = rng.standard_normal(xs)
+    mg = MaxPool2DGradOp.reference(x, g, k, strides, padding)
+    mgg = MaxPool2DGradGradOp.reference(x, h, k, strides, padding)
+    assert _dot(mg, h) == pytest.approx(_dot(g, mgg))
+    # each window's gradient lands on its maximum
+    np.testing.assert_allclose(MaxPool2DGradGradOp.reference(x, x, k, strides, padding),
+                               MaxPool2DOp.reference(x, k, strides, padding))
+
+
+def test_max_pool_grad_gives_ties_to_the_first_maximum():
+    """As TensorFlow: in a window of equal maxima, the first (row-major) gets the gradient;
+    padding never does, nor a number where there is a NaN."""
+    x = np.array([[1.0, 3.0, 3.0], [3.0, 0.0, np.nan]]).reshape(1, 2, 3, 1)
+    g = np.array([10.0, 20.0]).reshape(1, 1, 2, 1)
+    dx = MaxPool2DGradOp.reference(x, g, [2, 2], [1, 1], "VALID")
+    np.testing.assert_array_equal(dx.reshape(2, 3), [[0, 10, 0], [0, 0, 20]])
+    same = MaxPool2DGradOp.reference(np.full((1, 1, 1, 1), -np.inf), np.ones((1, 1, 1, 1)),
+                                     [3, 3], [1, 1], "SAME")
+    assert same.shape == (1, 1, 1, 1)
+
+
+@pytest.mark.parametrize("text,message", [
+    ("%0 = lamina.conv2d_backprop_input %s, %w, %dy strides = [1, 1] padding = SAME : "
+     "(tensor<4xi64>, tensor<3x3x2x4xf32>, tensor<1x5x5x3xf32>) -> tensor<1x5x5x2xf32>",
+     "out_backprop type tensor<1x5x5x3xf32> is not the type tensor<1x5x5x4xf32> of conv2d"),
+    ("%0 = lamina.conv2d_backprop_input %s3, %w, %dy strides = [1, 1] padding = SAME : "
+     "(tensor<3xi64>, tensor<3x3x2x4xf32>, tensor<1x5x5x3xf32>) -> tensor<1x5x5x2xf32>",
+     "the sizes operand must have 4 elements (NHWC)"),
+    ("%0 = lamina.conv2d_backprop_filter %x, %s, %dy strides = [2, 2] padding = SAME : "
+     "(tensor<1x5x5x2xf32>, tensor<4xi64>, tensor<1x5x5x3xf32>) -> tensor<3x3x2x3xf32>",
+     "is not the type tensor<1x3x3x3xf32> of conv2d"),
+    ("%0 = lamina.max_pool2d_grad %x, %dy ksize = [2, 2] strides = [2, 2] padding = VALID : "
+     "(tensor<1x5x5x2xf32>, tensor<1x5x5x3xf32>) -> tensor<1x5x5x2xf32>",
+     "grad type tensor<1x5x5x3xf32> is not the type tensor<1x2x2x2xf32> of the pooling"),
+    ("%0 = lamina.avg_pool2d_grad %s, %dy ksize = [1, 1] strides = [1, 1] padding = VALID : "
+     "(tensor<4xi64>, tensor<1x5x5x3xf32>) -> tensor<1x5x5x2xf32>",
+     "grad type tensor<1x5x5x3xf32> is not the type tensor<1x5x5x2xf32> of the pooling"),
+])
+def test_derivative_verifier_errors(text, message):
+    msg = _verify_error(
+        "func.func @f(%s: tensor<4xi64>, %s3: tensor<3xi64>, %w: tensor<3x3x2x4xf32>, "
+        "%x: tensor<1x5x5x2xf32>, %dy: tensor<1x5x5x3xf32>) {\n  " + text + "\n  return\n}")
+    assert message in msg
+
+
+def test_derivative_ops_run_eagerly_through_the_op_table():
+    """A tape runs what derivative rules emit through run_op, by the ops' TensorFlow names."""
+    from lamina.dialects.lamina_ops.shape import SliceSpec, StridedSliceGradOp
+    from lamina.frontend.execute import OPS, run_op
+    from lamina.frontend.tensor import wrap
+    rng = np.random.default_rng(2)
+    x, w = rng.standard_normal((1, 5, 5, 2)), rng.standard_normal((3, 3, 2, 4))
+    dy = rng.standard_normal((1, 3, 3, 4))
+    attrs = {"strides": [2, 2], "padding": "SAME", "dilations": [1, 1]}
+    got = run_op(Conv2DBackpropInputOp, [wrap(np.array(x.shape)), wrap(w), wrap(dy)], attrs)
+    np.testing.assert_array_equal(got.numpy(), Conv2DBackpropInputOp.reference(
+        np.array(x.shape), w, dy, **attrs))
+    got = run_op(Conv2DBackpropFilterOp, [wrap(x), wrap(np.array(w.shape)), wrap(dy)], attrs)
+    assert got.shape == w.shape
+    spec = SliceSpec([1], [0], [1], shrink_mask=1)
+    got = run_op(StridedSliceGradOp, [wrap(np.ones(3)), wrap(np.array([2, 3]))], {"spec": spec})
+    np.testing.assert_array_equal(got.numpy(), [[0, 0, 0], [1, 1, 1]])
+    assert [OPS[c].name for c in GRAD_OPS] == ["Conv2DBackpropInput", "Conv2DBackpropFilter",
+                                              "MaxPoolGrad", "MaxPoolGradGrad", "AvgPoolGrad"]

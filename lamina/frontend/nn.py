@@ -7,8 +7,10 @@ import numbers
 
 from .. import errors
 from ..dialects.lamina_ops import nn as N
+from ..dialects.lamina_ops import shape as S
 from . import random as _random
-from .execute import OPS, check_dtype, convert_same_dtype, convert_to_tensor, register, run_op
+from .execute import (OPS, check_dtype, convert_same_dtype, convert_to_tensor, register,
+                      run_data_movement, run_op)
 from .ops import (_dims, _static_int, add, exp, greater_equal, identity, log, maximum, minimum,
                   multiply, reduce_max, reduce_sum, relu, sigmoid, subtract, tanh, truediv,
                   where, zeros_like)
@@ -171,6 +173,17 @@ def _pool(op, name):
 
 max_pool2d, max_pool = _pool(N.MaxPool2DOp, "MaxPool")
 avg_pool2d, avg_pool = _pool(N.AvgPool2DOp, "AvgPool")
+
+# the ops derivative rules emit, which a GradientTape runs (and records) like any other
+register(N.Conv2DBackpropInputOp, "Conv2DBackpropInput", accepts="number")
+register(N.Conv2DBackpropFilterOp, "Conv2DBackpropFilter", accepts="number")
+register(N.MaxPool2DGradOp, "MaxPoolGrad")
+register(N.MaxPool2DGradGradOp, "MaxPoolGradGrad")
+register(N.AvgPool2DGradOp, "AvgPoolGrad")
+register(S.StridedSliceGradOp, "StridedSliceGrad", eager=run_data_movement,
+         build=lambda values, attrs: S.StridedSliceGradOp.build(
+             values[0], values[1], attrs["spec"], values[2:],
+             result_shape=attrs.get("result_shape")))
 
 
 # -- dropout --------------------------------------------------------------------------------------

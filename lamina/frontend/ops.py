@@ -22,6 +22,7 @@ from ..dialects.lamina_ops import linalg as L
 from ..dialects.lamina_ops import reduction as R
 from ..dialects.lamina_ops import shape as S
 from ..dialects.lamina_ops.elementwise import InvalidArgument
+from ..dialects.lamina_ops.gradient import StopGradientOp
 from ..dialects.lamina_ops.io import PrintOp
 from ..ir import types as T
 from ..ir.attributes import IntegerAttr, StringAttr
@@ -931,12 +932,16 @@ def identity(input, name=None):
     return wrap(x._array) if x.__class__ is EagerTensor else x
 
 
+register(StopGradientOp, "StopGradient", accepts="any", eager=run_data_movement)
+
+
 def stop_gradient(input, name=None):
-    """The same value, through which tapes do not differentiate: eagerly a tensor object no
-    tape has seen made. (Traced functions need a `lamina.stop_gradient` op, which the dialect
-    does not have yet: there the value passes as it is.)"""
+    """The same value, through which tapes and the autodiff pass do not differentiate (the op
+    `lamina.stop_gradient`; with no tape or tracer, just a new tensor object)."""
     x = convert_to_tensor(input)
-    return wrap(x._array) if x.__class__ is EagerTensor else x
+    if ctx.executor is None:
+        return wrap(x._array)
+    return run_op(StopGradientOp, [x])
 
 
 def _run_print(e, inputs, attrs):

@@ -25,8 +25,9 @@ from ..ir import types as T
 from ..ir.affine import AffineConst, AffineDim, AffineMap
 from ..ir.attributes import DenseElementsAttr, StringAttr, SymbolRefAttr, TypeAttr
 from ..ir.rewrite import PatternRewriter
-from .structured_builders import (PARALLEL, REDUCTION, const, expand_if_one, generic, index_cast,
-                                  index_const, is_unsigned, loop_index, lowest, shape_str, signless)
+from .structured_builders import (PARALLEL, REDUCTION, compare_scalar_op, const, expand_if_one,
+                                  generic, index_cast, index_const, is_float, is_unsigned,
+                                  loop_index, lowest, select, shape_str, signless)
 
 DYN = T.DYNAMIC
 
@@ -298,13 +299,13 @@ def stack(b, xs, axis, out_t):
     return cast(b, res, out_t)
 
 
-def strided_slice(b, x, dynamic, spec, out_t):
-    """numpy's basic slicing (see lamina.strided_slice) of `x`; `dynamic`: the structured-level
-    0-d tensors of the dynamic bounds. A single index is checked against its dimension, at run
-    time where either is dynamic."""
+def _slice_geometry(b, full, dynamic, spec):
+    """(offsets, sizes, strides, kept dimensions) of the slice `spec` (see lamina.strided_slice)
+    of a tensor of mixed sizes `full`; `dynamic`: the structured-level 0-d tensors of the
+    dynamic bounds. A single index is checked against its dimension, at run time where either
+    is dynamic."""
     from ..dialects.lamina_ops.shape import DYNAMIC_INDEX, index_error
     ix = Ix(b)
-    out_t = signless(out_t)
     dyn = iter(dynamic)
 
     def bound(v):
@@ -317,8 +318,7 @@ def strided_slice(b, x, dynamic, spec, out_t):
         return ix.min(ix.max(i, lo), hi)
 
     offsets, sizes, strides, kept = [], [], [], []
-    for k in range(x.type.rank):
-        n = size(b, x, k)
+    for k, n in enumerate(full):
         if k >= len(spec):
             offsets.append(0), sizes.append(n), strides.append(1), kept.append(k)
             continue
@@ -340,6 +340,13 @@ def strided_slice(b, x, dynamic, spec, out_t):
         n_out = ix.max(ix.ceildiv(span, abs(s)), 0)
         offsets.append(start), sizes.append(n_out), kept.append(k)
         strides.append(1 if n_out == 1 else s)  # a stride past the end means nothing then
+    return offsets, sizes, strides, kept
+
+
+def strided_slice(b, x, dynamic, spec, out_t):
+    """numpy's basic slicing (see lamina.strided_slice) of `x`."""
+    out_t = signless(out_t)
+    offsets, sizes, strides, kept = _slice_geometry(b, sizes_of(b, x), dynamic, spec)
     et = out_t.element_type
     kept_sizes = [sizes[k] for k in kept]
     if all(s > 0 for s in strides):
@@ -357,6 +364,41 @@ def strided_slice(b, x, dynamic, spec, out_t):
         return [extract(bb, x, idx)]
     res = generic(b, [], [empty(b, kept_sizes, et)], [AffineMap.identity(rank)],
                   [PARALLEL] * rank, body)[0]
+    return cast(b, res, out_t)
+
+
+def strided_slice_grad(b, dy, shape, dynamic, spec, out_t):
+    """Zeros of `out_t` (its `?` sizes from the 1-D tensor `shape`) with `dy` written into the
+    slice `spec`: an insert_slice, of `dy` reversed along the dimensions read backwards."""
+    out_t = signless(out_t)
+    et = out_t.element_type
+    ix = Ix(b)
+    full = _result_sizes(b, shape, out_t, [None] * out_t.rank, "StridedSliceGrad")
+    offsets, sizes, strides, kept = _slice_geometry(b, full, dynamic, spec)
+    kept_sizes = [sizes[k] for k in kept]
+    for j, k in enumerate(kept):
+        if dy.type.shape[j] == DYN or not isinstance(kept_sizes[j], int):
+            check(b, ix.cmp("eq", size(b, dy, j), kept_sizes[j]),
+                  f"shape of dy is not the shape of the slice: {shape_str(dy.type.shape)}")
+    src = cast(b, dy, mixed_type(kept_sizes, et))
+    backwards = [j for j, k in enumerate(kept) if strides[k] < 0]
+    if backwards:
+        rank = len(kept)
+
+        def body(bb, args):
+            bix = Ix(bb)
+            idx = [loop_index(bb, j) for j in range(rank)]
+            for j in backwards:
+                idx[j] = bix.sub(bix.sub(kept_sizes[j], 1), idx[j])
+            return [extract(bb, src, idx)]
+        src = generic(b, [], [empty(b, kept_sizes, et)], [AffineMap.identity(rank)],
+                      [PARALLEL] * rank, body)[0]
+        for j in backwards:
+            k = kept[j]
+            # the lowest element written (clamped: an empty range writes nothing)
+            offsets[k] = ix.max(ix.add(offsets[k], ix.mul(ix.sub(sizes[k], 1), strides[k])), 0)
+            strides[k] = -strides[k]
+    res = insert_slice(b, src, fill(b, full, 0, et), offsets, sizes, strides)
     return cast(b, res, out_t)
 
 
@@ -413,10 +455,15 @@ def shape_of(b, x, out_t):
 
 def _spatial(b, x, window, strides, dilations, padding):
     """Output sizes and paddings (before, total) of H and W of NHWC `x`, each mixed."""
+    return _geometry(b, [size(b, x, 1), size(b, x, 2)], window, strides, dilations, padding)
+
+
+def _geometry(b, hw, window, strides, dilations, padding):
+    """Output sizes and paddings (before, total) of mixed H and W sizes `hw`."""
     outs, pads = [], []
     for k in (0, 1):
-        out, first, total = window_geometry(Ix(b), size(b, x, k + 1), window[k], strides[k],
-                                            dilations[k], padding)
+        out, first, total = window_geometry(Ix(b), hw[k], window[k], strides[k], dilations[k],
+                                            padding)
         outs.append(out)
         pads.append((first, total))
     return outs, pads
@@ -487,13 +534,15 @@ def pool2d(b, x, ksize, strides, padding, kind, lamina_et, out_t):
     res = generic(b, [xp, window], [init], maps, [PARALLEL] * 4 + [REDUCTION] * 2,
                   lambda bb, a: [_r(bb, cls(a[2], a[0]))])[0]
     if kind == "avg":
-        res = _divide_by_window_count(b, res, x, ksize, strides, pads)
+        res = _divide_by_window_count(b, res, [size(b, x, 1), size(b, x, 2)], ksize, strides,
+                                      pads)
     return cast(b, res, out_t)
 
 
-def _divide_by_window_count(b, sums, x, ksize, strides, pads):
+def _divide_by_window_count(b, sums, hw, ksize, strides, pads):
+    """`sums` (pooled NHWC) divided by the number of each window's elements inside an input
+    of height and width `hw`."""
     et = sums.type.element_type
-    hw = [size(b, x, 1), size(b, x, 2)]
 
     def body(bb, a):
         bix = Ix(bb)
@@ -510,6 +559,240 @@ def _divide_by_window_count(b, sums, x, ksize, strides, pads):
     ident = AffineMap.identity(4)
     return generic(b, [sums], [empty(b, sizes_of(b, sums), et)], [ident, ident],
                    [PARALLEL] * 4, body)[0]
+
+
+# -- derivatives of the nn ops -------------------------------------------------------------------
+# The scatters of the derivatives (each output element's gradient sent to the input elements
+# of its window) are written as gathers: each input element sums over the window offsets
+# (kh, kw) the output element whose window meets it there, if any. That output element is
+# read with tensor.extract from the output extended by one zero row and column, which the
+# index points at where no window meets the element: no branch, and in bounds also where the
+# output is empty.
+
+def _add(bb, x, y):
+    return _r(bb, (arith.AddFOp if is_float(x.type) else arith.AddIOp)(x, y))
+
+
+def _mul(bb, x, y):
+    return _r(bb, (arith.MulFOp if is_float(x.type) else arith.MulIOp)(x, y))
+
+
+def _extended(b, v, value):
+    """NHWC `v` with one row and one column of `value` appended."""
+    ix = Ix(b)
+    n, h, w, c = sizes_of(b, v)
+    out = fill(b, [n, ix.add(h, 1), ix.add(w, 1), c], value, v.type.element_type)
+    return insert_slice(b, v, out, [0, 0, 0, 0], [n, h, w, c])
+
+
+def _source(bix, i, k, stride, dilation, before, n_out):
+    """The output position whose window meets input position `i` at window offset `k`
+    (i + before = o * stride + k * dilation), or `n_out` (the appended row) where none does."""
+    num = bix.sub(bix.add(i, before), bix.mul(k, dilation))
+    o = bix.floordiv(num, stride)
+    ok = bix.and_(bix.cmp("sge", num, 0), bix.cmp("slt", o, n_out))
+    if stride != 1:
+        ok = bix.and_(ok, bix.cmp("eq", bix.rem(num, stride), 0))
+    return bix.select(ok, o, n_out)
+
+
+def _result_sizes(b, sizes_t, out_t, known, what):
+    """The mixed sizes of a result of type `out_t` whose sizes the 1-D integer tensor
+    `sizes_t` holds: static ones from the type (checked against `sizes_t`), else those of
+    `known` (mixed, or None), else elements of `sizes_t`."""
+    ix = Ix(b)
+    n = size(b, sizes_t, 0)
+    check(b, ix.cmp("eq", n, out_t.rank), f"{what}: the sizes operand has {n} elements for "
+                                          f"a result of rank {out_t.rank}")
+    out = []
+    for k, d in enumerate(out_t.shape):
+        given = extract_index(b, sizes_t, [k])
+        if d != DYN or known[k] is not None:
+            have = d if d != DYN else known[k]
+            check(b, ix.cmp("eq", given, have), f"{what}: the sizes operand does not match "
+                                                f"the result {shape_str(out_t.shape)}")
+            out.append(have)
+        else:
+            out.append(given)
+    return out
+
+
+def _check_sizes(b, have, want, message):
+    ix = Ix(b)
+    for h, w in zip(have, want):
+        check(b, ix.cmp("eq", h, w), message)
+
+
+def conv2d_backprop_input(b, sizes_t, w, dy, strides, padding, dilations, out_t):
+    """Loops (n, h, w, c | kh, kw, o): dx[n, h, w, c] += dy[n, oh, ow, o] * w[kh, kw, c, o]
+    where (oh, ow) is the output position whose window meets (h, w) at (kh, kw)."""
+    out_t = signless(out_t)
+    full = _result_sizes(b, sizes_t, out_t, [size(b, dy, 0), None, None, size(b, w, 2)],
+                         "Conv2DBackpropInput")
+    outs, pads = _geometry(b, full[1:3], w.type.shape[:2], strides, dilations, padding)
+    before = [p[0] for p in pads]
+    _check_sizes(b, sizes_of(b, dy) + [size(b, w, 2)],
+                 [full[0], outs[0], outs[1], size(b, w, 3), full[3]],
+                 f"Conv2DBackpropInput: out_backprop {shape_str(dy.type.shape)} and filter "
+                 f"{shape_str(w.type.shape)} do not fit the input shape "
+                 f"{shape_str(out_t.shape)}")
+    if list(strides) == [1, 1] and DYN not in w.type.shape[:2]:
+        return _backprop_input_as_conv(b, full, w, dy, outs, before, dilations, out_t)
+    dyp = _extended(b, dy, 0)
+    d = [AffineDim(i) for i in range(7)]
+
+    def body(bb, a):
+        bix = Ix(bb)
+        ih, iw = (_source(bix, loop_index(bb, k + 1), loop_index(bb, k + 4), strides[k],
+                          dilations[k], before[k], outs[k]) for k in (0, 1))
+        v = extract(bb, dyp, [loop_index(bb, 0), ih, iw, loop_index(bb, 6)])
+        return [_add(bb, a[1], _mul(bb, v, a[0]))]
+    res = generic(b, [w], [fill(b, full, 0, out_t.element_type)],
+                  [AffineMap(7, 0, [d[4], d[5], d[3], d[6]]), AffineMap(7, 0, d[:4])],
+                  [PARALLEL] * 4 + [REDUCTION] * 3, body)[0]
+    return cast(b, res, out_t)
+
+
+def _backprop_input_as_conv(b, full, w, dy, outs, before, dilations, out_t):
+    """Stride 1: dx is the VALID conv2d of dy, padded by the window's span less the forward
+    padding, with the filter flipped in space and its channels swapped; a contraction with
+    plain maps, which structured-tile runs on its micro-kernel (the gathering loop nest of
+    strided windows is not one)."""
+    ix = Ix(b)
+    window = w.type.shape[:2]
+    pads = []
+    for k in (0, 1):
+        span = (window[k] - 1) * dilations[k]
+        pads.append((ix.sub(span, before[k]), ix.sub(ix.add(full[k + 1], span), outs[k])))
+    kh, kw, c, o = sizes_of(b, w)
+    d = [AffineDim(i) for i in range(4)]
+    flip = AffineMap(4, 0, [AffineConst(window[0] - 1) - d[0], AffineConst(window[1] - 1) - d[1],
+                            d[3], d[2]])
+    flipped = generic(b, [w], [empty(b, [kh, kw, o, c], w.type.element_type)],
+                      [flip, AffineMap.identity(4)], [PARALLEL] * 4, _identity_yield)[0]
+    return conv2d(b, _pad_spatial(b, dy, pads, 0), flipped, [1, 1], "VALID", dilations, out_t)
+
+
+def conv2d_backprop_filter(b, x, sizes_t, dy, strides, padding, dilations, out_t):
+    """Loops (kh, kw, i, o | n, oh, ow): dw[kh, kw, i, o] += x_padded[n, oh * s + kh * d,
+    ow * s + kw * d, i] * dy[n, oh, ow, o]."""
+    out_t = signless(out_t)
+    window = out_t.shape[:2]
+    (oh, ow), pads = _spatial(b, x, window, strides, dilations, padding)
+    full = _result_sizes(b, sizes_t, out_t, [None, None, size(b, x, 3), size(b, dy, 3)],
+                         "Conv2DBackpropFilter")
+    _check_sizes(b, sizes_of(b, dy) + [size(b, x, 3)],
+                 [size(b, x, 0), oh, ow, full[3], full[2]],
+                 f"Conv2DBackpropFilter: out_backprop {shape_str(dy.type.shape)} does not fit "
+                 f"conv2d of input {shape_str(x.type.shape)} and filter "
+                 f"{shape_str(out_t.shape)}")
+    xp = _pad_spatial(b, x, pads, 0)
+    d = [AffineDim(i) for i in range(7)]
+
+    def scaled(e, c):
+        return e if c == 1 else e * c
+    x_map = AffineMap(7, 0, [d[4], scaled(d[5], strides[0]) + scaled(d[0], dilations[0]),
+                             scaled(d[6], strides[1]) + scaled(d[1], dilations[1]), d[2]])
+    res = generic(b, [xp, dy], [fill(b, full, 0, out_t.element_type)],
+                  [x_map, AffineMap(7, 0, [d[4], d[5], d[6], d[3]]), AffineMap(7, 0, d[:4])],
+                  [PARALLEL] * 4 + [REDUCTION] * 3,
+                  lambda bb, a: [_add(bb, a[2], _mul(bb, a[0], a[1]))])[0]
+    return cast(b, res, out_t)
+
+
+def _first_max(b, x, ksize, strides, padding, lamina_et, also=None):
+    """For each window of NHWC `x` (as max_pool2d pools it): the offset kh * ksize[1] + kw
+    (an i64) of its first largest element (the first NaN if any; see lamina.max_pool2d_grad),
+    or with `also` (of x's shape) the element of `also` there; and the output sizes and
+    paddings before."""
+    et = x.type.element_type
+    (oh, ow), pads = _spatial(b, x, ksize, strides, [1, 1], padding)
+    low = lowest(lamina_et)
+    ins = [_pad_spatial(b, x, pads, low)]
+    if also is not None:
+        ins.append(_pad_spatial(b, also, pads, 0))
+    ins.append(empty(b, list(ksize), et))  # only its shape is used: the bounds of kh, kw
+    sizes = [size(b, x, 0), oh, ow, size(b, x, 3)]
+    pick_et = T.i64 if also is None else also.type.element_type
+    d = [AffineDim(i) for i in range(6)]
+    in_map = _window_input_map(6, strides, [1, 1], 3)
+    out_map = AffineMap(6, 0, d[:4])
+    maps = [in_map] * (len(ins) - 1) + [AffineMap(6, 0, [d[4], d[5]]), out_map, out_map]
+
+    def body(bb, a):
+        v, best, pick = a[0], a[-2], a[-1]
+        bix = Ix(bb)
+        kh, kw = loop_index(bb, 4), loop_index(bb, 5)
+        take = compare_scalar_op(bb, "greater", v, best, lamina_et)
+        if is_float(et):  # the first NaN wins
+            nan = _r(bb, arith.CmpFOp.build("uno", v, v))
+            best_num = _r(bb, arith.CmpFOp.build("ord", best, best))
+            take = _r(bb, arith.OrIOp(take, _r(bb, arith.AndIOp(nan, best_num))))
+        first = bix.and_(bix.cmp("eq", kh, 0), bix.cmp("eq", kw, 0))
+        take = _r(bb, arith.OrIOp(take, first))
+        new = a[1] if also is not None else \
+            index_cast(bb, bix.add(bix.mul(kh, ksize[1]), kw), T.i64)
+        return [select(bb, take, v, best), select(bb, take, new, pick)]
+    res = generic(b, ins, [fill(b, sizes, low, et), fill(b, sizes, 0, pick_et)], maps,
+                  [PARALLEL] * 4 + [REDUCTION] * 2, body)[1]
+    return res, (oh, ow), [p[0] for p in pads]
+
+
+def _pool_gather(b, sizes, et, ksize, strides, before, outs, contribution):
+    """The NHWC tensor of mixed `sizes` whose element sums, over the window offsets (kh, kw)
+    at which a window meets it, contribution(bb, [n, oh, ow, c] of that window, kh, kw)
+    (oh or ow is the appended row or column where no window meets it there)."""
+    d = [AffineDim(i) for i in range(6)]
+
+    def body(bb, a):
+        bix = Ix(bb)
+        kh, kw = loop_index(bb, 4), loop_index(bb, 5)
+        ih, iw = (_source(bix, loop_index(bb, k + 1), (kh, kw)[k], strides[k], 1, before[k],
+                          outs[k]) for k in (0, 1))
+        return [_add(bb, a[1], contribution(bb, [loop_index(bb, 0), ih, iw, loop_index(bb, 3)],
+                                            kh, kw))]
+    return generic(b, [empty(b, list(ksize), et)], [fill(b, sizes, 0, et)],
+                   [AffineMap(6, 0, [d[4], d[5]]), AffineMap(6, 0, d[:4])],
+                   [PARALLEL] * 4 + [REDUCTION] * 2, body)[0]
+
+
+def max_pool2d_grad(b, x, g, ksize, strides, padding, lamina_et, out_t):
+    first, outs, before = _first_max(b, x, ksize, strides, padding, lamina_et)
+    _check_sizes(b, sizes_of(b, g), sizes_of(b, first),
+                 f"MaxPoolGrad: grad {shape_str(g.type.shape)} is not the pooled shape of "
+                 f"{shape_str(x.type.shape)}")
+    firstp, gp = _extended(b, first, -1), _extended(b, g, 0)
+    et = g.type.element_type
+
+    def contribution(bb, at, kh, kw):
+        bix = Ix(bb)
+        k = index_cast(bb, bix.add(bix.mul(kh, ksize[1]), kw), T.i64)
+        hit = _r(bb, arith.CmpIOp.build("eq", extract(bb, firstp, at), k))
+        return select(bb, hit, extract(bb, gp, at), const(bb, 0, et))
+    res = _pool_gather(b, sizes_of(b, x), et, ksize, strides, before, outs, contribution)
+    return cast(b, res, signless(out_t))
+
+
+def max_pool2d_grad_grad(b, x, gg, ksize, strides, padding, lamina_et, out_t):
+    _check_sizes(b, sizes_of(b, gg), sizes_of(b, x),
+                 f"MaxPoolGradGrad: grad {shape_str(gg.type.shape)} is not the input's shape "
+                 f"{shape_str(x.type.shape)}")
+    res = _first_max(b, x, ksize, strides, padding, lamina_et, also=gg)[0]
+    return cast(b, res, signless(out_t))
+
+
+def avg_pool2d_grad(b, sizes_t, g, ksize, strides, padding, lamina_et, out_t):
+    out_t = signless(out_t)
+    full = _result_sizes(b, sizes_t, out_t, [size(b, g, 0), None, None, size(b, g, 3)],
+                         "AvgPoolGrad")
+    outs, pads = _geometry(b, full[1:3], ksize, strides, [1, 1], padding)
+    _check_sizes(b, sizes_of(b, g), [full[0], outs[0], outs[1], full[3]],
+                 f"AvgPoolGrad: grad {shape_str(g.type.shape)} is not the pooled shape of "
+                 f"{shape_str(out_t.shape)}")
+    share = _extended(b, _divide_by_window_count(b, g, full[1:3], ksize, strides, pads), 0)
+    res = _pool_gather(b, full, out_t.element_type, ksize, strides, [p[0] for p in pads], outs,
+                       lambda bb, at, kh, kw: extract(bb, share, at))
+    return cast(b, res, out_t)
 
 
 # -- random -----------------------------------------------------------------------------------

@@ -14,5 +14,7 @@ from . import random  # noqa: F401
 from . import control  # noqa: F401
 from . import state  # noqa: F401
 from . import io  # noqa: F401
+from . import gradient  # noqa: F401
+from . import indexing  # noqa: F401
 
 registry.DIALECTS["lamina"] = "value-semantic tensor ops of the public API"

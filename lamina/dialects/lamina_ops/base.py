@@ -42,7 +42,8 @@ class TensorOp(Op):
     # The op's derivative rule, declared once, in lamina ops (so a derivative can be
     # differentiated again): `vjp(self, b, cotangent)` gets a rewriter `b` whose insertion
     # point every forward value dominates (the autodiff pass puts it after the op) and the
-    # cotangent of the op's result (a Value of the result's type), builds lamina ops with
+    # cotangent of the op's result (a Value of the result's type; for an op with several
+    # results, the list of their cotangents, zeros where none reached), builds lamina ops with
     # `b.insert(...)`, and returns one entry per operand: the cotangent contribution to that
     # operand (a Value of the operand's type; broadcasting undone with reduce_to_shape), or
     # None where no gradient flows (integer and boolean operands, conditions, shapes). An op

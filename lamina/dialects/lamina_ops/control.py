@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ...ir import types as T
 from ...ir.constraints import TypeConstraint
-from ...ir.core import Block, IRError, Region
+from ...ir.core import Block, BlockArgument, IRError, OpResult, Region
 from ...ir.format import custom_directive
 from ...ir.opdef import (HasParent, Op, Pure, RecursiveMemoryEffects, ReturnLike, Terminator,
                          operand, region, var_operand, var_result)
@@ -226,6 +226,59 @@ class WhileOp(Op):
         _check_yield(self, self.cond_block, "cond region", [BOOL_SCALAR])
         _check_yield(self, self.body_block, "body region", types)
 
+    class DropUnusedCarried(RewritePattern):
+        """A carried value that neither the results used, the condition, nor an op with
+        effects depends on goes, with the body ops computing it (as MLIR's scf.while
+        cleanups): the loop autodiff emits to count a loop's iterations keeps only what the
+        condition needs."""
+
+        op_name = "lamina.while"
+
+        def match_and_rewrite(self, op, rewriter):
+            cond, body = op.cond_block, op.body_block
+            y = body.last
+            need, live = set(), set()
+            work = [y.operands[j] for j, r in enumerate(op.results)
+                    if r.uses or cond.args[j].uses]
+            need.update(j for j, r in enumerate(op.results) if r.uses or cond.args[j].uses)
+            for o in body:
+                if o is not y and not _pure(o):
+                    live.add(o)
+                    work.extend(_used(o))
+            while work:
+                v = work.pop()
+                if isinstance(v, BlockArgument) and v.block is body:
+                    if v.index not in need:
+                        need.add(v.index)
+                        work.append(y.operands[v.index])
+                elif isinstance(v, OpResult) and v.owner.parent is body and v.owner not in live:
+                    live.add(v.owner)
+                    work.extend(_used(v.owner))
+            if len(need) == len(op.results):
+                return False
+            keep = sorted(need)
+            y.set_operands([y.operands[j] for j in keep])
+            for o in reversed(list(body)):
+                if o is not y and o not in live:
+                    rewriter.erase_op(o)
+            for j in reversed(range(len(op.results))):
+                if j not in need:
+                    body.erase_argument(j)
+                    cond.erase_argument(j)
+            for r in op.regions:
+                r.remove_block(r.blocks[0])
+            new = WhileOp([op.inits[j] for j in keep],
+                          result_types=[op.results[j].type for j in keep], loc=op.loc,
+                          regions=[Region([cond]), Region([body])])
+            rewriter.set_insertion_point_before(op)
+            rewriter.insert(new)
+            for j, r in zip(keep, new.results):
+                rewriter.replace_all_uses(op.results[j], r)
+            rewriter.erase_op(op)
+            return True
+
+    canonicalization_patterns = (DropUnusedCarried(),)
+
     def lower(self, b):
         from ...lowering import structured_builders_nn as sb
         types = [r.type for r in self.results]
@@ -241,6 +294,19 @@ class WhileOp(Op):
         new = b.insert(scf.WhileOp(inits, result_types=types, loc=self.loc,
                                    regions=[Region([cond]), Region([body])]))
         return list(new.results)
+
+
+def _pure(op):
+    """Without effects, as far as the op's definition tells (conservatively)."""
+    if op.has_trait(Pure):
+        return True
+    return op.has_trait(RecursiveMemoryEffects) and not op.opdef.effects and all(
+        _pure(o) for r in op.regions for b in r.blocks for o in b)
+
+
+def _used(op):
+    """The values `op` and the ops nested in it use."""
+    return [v for o in op.walk() for v in o.operands]
 
 
 class YieldOp(Op):

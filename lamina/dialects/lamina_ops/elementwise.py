@@ -127,6 +127,14 @@ class LaminaOp(TensorOp):
         return fold_by_reference(self, consts)
 
 
+def no_gradient(self, b, g):
+    """The derivative rule of an op through which no gradient flows (rounding, comparisons,
+    indices, random draws): the op is differentiable, with zero derivative (as TensorFlow's
+    None gradients), so the autodiff pass treats it as giving no contribution, not as lacking
+    a rule."""
+    return [None] * len(self.operands)
+
+
 # -- constant -----------------------------------------------------------------------------------
 
 class ConstantOp(Op):
@@ -203,6 +211,7 @@ class CompareOp(BinaryOp):
     """An elementwise comparison giving i1."""
 
     accepts = "any"
+    vjp = no_gradient
 
     @staticmethod
     def result_element_type(et):
@@ -377,6 +386,53 @@ def _vjp_sigmoid(self, b, g):
     return [_mul(b, g, _mul(b, self.output, emit(b, SubtractOp(one, self.output))))]
 
 
+def _vjp_abs(self, b, g):
+    return [_mul(b, g, emit(b, SignOp(self.input)))]
+
+
+def _vjp_sign(self, b, g):
+    """Zeros, as TensorFlow's (where floor, ceil and round give None)."""
+    from .indexing import zeros_like
+    return [zeros_like(b, self.input)]
+
+
+def _vjp_sin(self, b, g):
+    return [_mul(b, g, emit(b, CosOp(self.input)))]
+
+
+def _vjp_cos(self, b, g):
+    return [_neg(b, _mul(b, g, emit(b, SinOp(self.input))))]
+
+
+def _vjp_erf(self, b, g):
+    # 2 / sqrt(pi) * exp(-x * x)
+    et = g.type.element_type
+    bell = emit(b, ExpOp(_neg(b, _mul(b, self.input, self.input))))
+    return [_mul(b, g, _mul(b, bell, scalar_const(b, 2 / math.sqrt(math.pi), et)))]
+
+
+def _vjp_expm1(self, b, g):
+    return [_mul(b, g, emit(b, ExpOp(self.input)))]
+
+
+def _vjp_log1p(self, b, g):
+    return [_div(b, g, emit(b, AddOp(self.input, scalar_const(b, 1, g.type.element_type))))]
+
+
+def _vjp_rsqrt(self, b, g):
+    # d/dx x ** -1/2 = -1/2 * y ** 3
+    y = self.output
+    cube = _mul(b, _mul(b, y, y), y)
+    return [_mul(b, g, _mul(b, cube, scalar_const(b, -0.5, g.type.element_type)))]
+
+
+def _vjp_floormod(self, b, g):
+    # x - floor(x / y) * y, with floor's derivative 0 (as TF)
+    q = emit(b, FloorDivOp(self.lhs, self.rhs))
+    return [unbroadcast(b, g, self.lhs.type),
+            unbroadcast(b, _neg(b, _mul(b, g, q)), self.rhs.type)]
+
+
 AddOp = _binary("AddOp", "lamina.add", np.add, "Elementwise sum.", commutative=True,
                 vjp=_vjp_add)
 SubtractOp = _binary("SubtractOp", "lamina.subtract", np.subtract, "Elementwise difference.",
@@ -388,10 +444,10 @@ DivideOp = _binary("DivideOp", "lamina.divide", np.true_divide,
                    accepts="float", vjp=_vjp_divide)
 FloorDivOp = _binary("FloorDivOp", "lamina.floordiv", _floordiv,
                      "Elementwise division rounding down (Python's `//`); an integer division "
-                     "by zero is an error.")
+                     "by zero is an error.", vjp=no_gradient)
 FloorModOp = _binary("FloorModOp", "lamina.floormod", _floormod,
                      "Elementwise remainder of floordiv (Python's `%`), with the sign of the "
-                     "divisor; an integer division by zero is an error.")
+                     "divisor; an integer division by zero is an error.", vjp=_vjp_floormod)
 MaximumOp = _binary("MaximumOp", "lamina.maximum", np.maximum,
                     "Elementwise maximum (NaN if either is NaN).", commutative=True,
                     vjp=_vjp_extreme(lambda x, y: GreaterEqualOp(x, y)))
@@ -401,9 +457,11 @@ MinimumOp = _binary("MinimumOp", "lamina.minimum", np.minimum,
 PowOp = _binary("PowOp", "lamina.pow", _pow, "Elementwise power; integers to negative integer "
                 "powers are an error.", vjp=_vjp_pow)
 LogicalAndOp = _binary("LogicalAndOp", "lamina.logical_and", np.logical_and,
-                       "Elementwise conjunction of bools.", accepts="bool", commutative=True)
+                       "Elementwise conjunction of bools.", accepts="bool", commutative=True,
+                       vjp=no_gradient)
 LogicalOrOp = _binary("LogicalOrOp", "lamina.logical_or", np.logical_or,
-                      "Elementwise disjunction of bools.", accepts="bool", commutative=True)
+                      "Elementwise disjunction of bools.", accepts="bool", commutative=True,
+                      vjp=no_gradient)
 
 EqualOp = _binary("EqualOp", "lamina.equal", np.equal, "Elementwise ==.", base=CompareOp,
                   commutative=True)
@@ -476,35 +534,41 @@ def _unary(cls_name, name, reference, doc, accepts="float", vjp=None):
 NegativeOp = _unary("NegativeOp", "lamina.negative", np.negative, "Elementwise -x.", "number",
                     vjp=_vjp_negative)
 AbsOp = _unary("AbsOp", "lamina.abs", np.abs, "Elementwise |x| (the smallest integer stays as "
-               "it is).", "number")
+               "it is).", "number", vjp=_vjp_abs)
 SquareOp = _unary("SquareOp", "lamina.square", np.square, "Elementwise x * x.", "number",
                   vjp=_vjp_square)
 ReluOp = _unary("ReluOp", "lamina.relu", _relu, "Elementwise max(x, 0).", "number",
                 vjp=_vjp_relu)
 SignOp = _unary("SignOp", "lamina.sign", np.sign, "Elementwise -1, 0 or 1 (NaN stays NaN).",
-                "number")
+                "number", vjp=_vjp_sign)
 ExpOp = _unary("ExpOp", "lamina.exp", np.exp, "Elementwise e ** x.", vjp=_vjp_exp)
 LogOp = _unary("LogOp", "lamina.log", np.log, "Elementwise natural logarithm.",
                vjp=_vjp_log)
-Log1pOp = _unary("Log1pOp", "lamina.log1p", np.log1p, "Elementwise log(1 + x).")
-Expm1Op = _unary("Expm1Op", "lamina.expm1", np.expm1, "Elementwise e ** x - 1.")
+Log1pOp = _unary("Log1pOp", "lamina.log1p", np.log1p, "Elementwise log(1 + x).",
+                 vjp=_vjp_log1p)
+Expm1Op = _unary("Expm1Op", "lamina.expm1", np.expm1, "Elementwise e ** x - 1.",
+                 vjp=_vjp_expm1)
 SqrtOp = _unary("SqrtOp", "lamina.sqrt", np.sqrt, "Elementwise square root.",
                 vjp=_vjp_sqrt)
 RsqrtOp = _unary("RsqrtOp", "lamina.rsqrt", _same_dtype(lambda x: 1 / np.sqrt(x)),
-                 "Elementwise 1 / sqrt(x).")
+                 "Elementwise 1 / sqrt(x).", vjp=_vjp_rsqrt)
 TanhOp = _unary("TanhOp", "lamina.tanh", np.tanh, "Elementwise hyperbolic tangent.",
                 vjp=_vjp_tanh)
 SigmoidOp = _unary("SigmoidOp", "lamina.sigmoid", _same_dtype(lambda x: 1 / (1 + np.exp(-x))),
                    "Elementwise logistic function 1 / (1 + e ** -x).", vjp=_vjp_sigmoid)
-SinOp = _unary("SinOp", "lamina.sin", np.sin, "Elementwise sine.")
-CosOp = _unary("CosOp", "lamina.cos", np.cos, "Elementwise cosine.")
-ErfOp = _unary("ErfOp", "lamina.erf", _same_dtype(_erf), "Elementwise error function.")
-FloorOp = _unary("FloorOp", "lamina.floor", np.floor, "Elementwise rounding down.")
-CeilOp = _unary("CeilOp", "lamina.ceil", np.ceil, "Elementwise rounding up.")
+SinOp = _unary("SinOp", "lamina.sin", np.sin, "Elementwise sine.", vjp=_vjp_sin)
+CosOp = _unary("CosOp", "lamina.cos", np.cos, "Elementwise cosine.", vjp=_vjp_cos)
+ErfOp = _unary("ErfOp", "lamina.erf", _same_dtype(_erf), "Elementwise error function.",
+               vjp=_vjp_erf)
+FloorOp = _unary("FloorOp", "lamina.floor", np.floor, "Elementwise rounding down.",
+                 vjp=no_gradient)
+CeilOp = _unary("CeilOp", "lamina.ceil", np.ceil, "Elementwise rounding up.",
+                vjp=no_gradient)
 RoundOp = _unary("RoundOp", "lamina.round", np.rint,
-                 "Elementwise rounding to nearest, halfway cases to even (as tf.round).")
+                 "Elementwise rounding to nearest, halfway cases to even (as tf.round).",
+                 vjp=no_gradient)
 LogicalNotOp = _unary("LogicalNotOp", "lamina.logical_not", np.logical_not,
-                      "Elementwise negation of bools.", "bool")
+                      "Elementwise negation of bools.", "bool", vjp=no_gradient)
 
 
 # -- where ---------------------------------------------------------------------------------------

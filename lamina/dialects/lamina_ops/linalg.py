@@ -14,7 +14,7 @@ from ...ir.core import IRError
 from ...ir.opdef import operand, opt_prop, result, var_operand
 from .base import RankedTensor, broadcast_shapes
 from .elementwise import (FOLD_LIMIT, InvalidArgument, LaminaOp, check_element_type, example,
-                          fold_by_reference)
+                          fold_by_reference, no_gradient)
 
 
 def _dims(shape):
@@ -186,6 +186,11 @@ class FillOp(LaminaOp):
         """The static shape; a `?` dimension's size is an operand, known only at run time."""
         return {"shape": tuple(self.output.type.shape)}
 
+    def vjp(self, b, g):
+        from .elementwise import emit
+        from .reduction import ReduceSumOp
+        return [emit(b, ReduceSumOp.build(g, range(g.type.rank)))] + [None] * len(self.dims)
+
     def fold(self, consts):
         c, rt = consts[0], self.output.type
         if c.__class__ is not DenseElementsAttr or not rt.has_static_shape or \
@@ -216,6 +221,7 @@ class RangeOp(LaminaOp):
     output = result(RankedTensor)
     assembly_format = ("$start `,` $limit `,` $delta attr-dict `:` type($start) `->` "
                        "type($output)")
+    vjp = no_gradient
     examples = (example(["tensor<i32>", "tensor<i32>", "tensor<i32>"],
                         "lamina.range %arg0, %arg1, %arg2 : tensor<i32> -> tensor<?xi32>",
                         "tensor<?xi32>"),)

@@ -24,6 +24,7 @@ from ...ir.attributes import FloatAttr
 from ...ir.constraints import AttrConstraint, TypeConstraint
 from ...ir.opdef import Write, opt_operand, prop, result
 from .base import TensorOp
+from .elementwise import no_gradient
 from .shape import IntVector
 
 PHILOX_M = (0xD2511F53, 0xCD9E8D57)
@@ -136,6 +137,7 @@ class _RandomOp(TensorOp):
     assembly_format = "($shape^)? attr-dict `:` (type($shape)^ `->`)? type($output)"
     distribution = None
     params = ()
+    vjp = no_gradient  # a draw does not depend on its shape
 
     @classmethod
     def build(cls, result_type, shape=None, loc=None, **params):

@@ -16,7 +16,7 @@ from ...ir.core import IRError
 from ...ir.opdef import operand, opt_prop, prop, result
 from .base import RankedTensor
 from .elementwise import InvalidArgument, LaminaOp, check_element_type, example, kernel, \
-    np_dtype
+    no_gradient, np_dtype
 
 
 def normalize_axes(axes, rank):
@@ -133,6 +133,8 @@ def _extreme(fn, pick):
 ReduceSumOp = _reduce("ReduceSumOp", "lamina.reduce_sum", "add", lambda et: 0,
                       lambda x, axes, keepdims: np.sum(x, axes, x.dtype, keepdims=keepdims),
                       "Sum over axes (0 where empty).")
+
+
 def _vjp_sum(self, b, g):
     return [self.spread(b, g)]
 
@@ -152,6 +154,30 @@ ReduceSumOp.vjp = _vjp_sum
 ReduceProdOp = _reduce("ReduceProdOp", "lamina.reduce_prod", "multiply", lambda et: 1,
                        lambda x, axes, keepdims: np.prod(x, axes, x.dtype, keepdims=keepdims),
                        "Product over axes (1 where empty).")
+
+
+def _vjp_prod(self, b, g):
+    """g times the product of the other elements, without dividing by zero: where the
+    reduced elements hold no zero, prod / x; where one zero, the product of the others at the
+    zero and 0 elsewhere; where more, 0."""
+    from .elementwise import (CastOp, DivideOp, EqualOp, MultiplyOp, NotEqualOp, WhereOp,
+                              emit, scalar_const)
+    x, et = self.input, g.type.element_type
+    axes, keep = self.properties["axes"].value, "keepdims" in self.properties
+    zero, one = scalar_const(b, 0, et), scalar_const(b, 1, et)
+    nonzero = emit(b, NotEqualOp(x, zero))
+    safe = emit(b, WhereOp(nonzero, x, one))
+    prod = self.spread(b, emit(b, ReduceProdOp.build(safe, axes, keep)))
+    zeros = self.spread(b, emit(b, ReduceSumOp.build(
+        emit(b, CastOp.build(emit(b, EqualOp(x, zero)), et)), axes, keep)))
+    others = emit(b, WhereOp(nonzero,
+                             emit(b, WhereOp(emit(b, EqualOp(zeros, zero)),
+                                             emit(b, DivideOp(prod, safe)), zero)),
+                             emit(b, WhereOp(emit(b, EqualOp(zeros, one)), prod, zero))))
+    return [emit(b, MultiplyOp(self.spread(b, g), others))]
+
+
+ReduceProdOp.vjp = _vjp_prod
 ReduceMaxOp = _reduce("ReduceMaxOp", "lamina.reduce_max", "maximum", _lowest,
                       _extreme(np.max, lambda lo, hi: lo),
                       "Maximum over axes (NaN if any is NaN; -inf or the smallest integer "
@@ -168,6 +194,7 @@ ReduceAnyOp = _reduce("ReduceAnyOp", "lamina.reduce_any", "logical_or", lambda e
 ReduceAllOp = _reduce("ReduceAllOp", "lamina.reduce_all", "logical_and", lambda et: 1,
                       lambda x, axes, keepdims: np.all(x, axes, keepdims=keepdims),
                       "Whether all elements over axes are true.", accepts="bool")
+ReduceAnyOp.vjp = ReduceAllOp.vjp = no_gradient
 
 
 def _reduced_count(shape, axes):
@@ -242,6 +269,7 @@ class ArgReduceOp(LaminaOp):
     assembly_format = "$input `axis` `=` $axis attr-dict `:` type($input) `->` type($output)"
     # "greater" for argmax, "less" for argmin
     better = None
+    vjp = no_gradient
 
     @classmethod
     def build(cls, input, axis, output_type=T.i64, loc=None):

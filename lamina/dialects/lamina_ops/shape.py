@@ -20,7 +20,7 @@ from ...ir.format import custom_directive
 from ...ir.opdef import Pure, operand, opt_operand, prop, result, var_operand
 from .base import RankedTensor, TensorOp
 from .elementwise import InvalidArgument, check_element_type, fold_by_reference, kernel, \
-    np_dtype
+    no_gradient, np_dtype
 
 DYNAMIC = T.DYNAMIC
 
@@ -38,7 +38,7 @@ IntScalar = TypeConstraint(lambda t: t.__class__ is T.RankedTensorType and t.ran
 _ARROW = "$input attr-dict `:` type($input) `->` type($output)"
 
 
-class _ExplicitResultOp(TensorOp):
+class ExplicitResultOp(TensorOp):
     """An op whose result type the builder gives (it holds information the operand types do
     not); `check(in_types, out_type)` raises IRError when they do not fit."""
 
@@ -52,9 +52,45 @@ class _ExplicitResultOp(TensorOp):
         raise TypeError(f"{self.opdef.name}: pass result_types=")
 
 
+class SizedResultOp(ExplicitResultOp):
+    """An op whose result shape a 1-D integer operand holds at run time (TensorFlow's
+    input_sizes, filter_sizes, shape), the result type its static dimensions. The reference
+    kernel gets the type's shape as `result_shape` (-1 for `?`) and checks the operand against
+    it, as the compiled code does."""
+
+    def reference_attrs(self):
+        return {**super().reference_attrs(), "result_shape": [
+            -1 if d == DYNAMIC else d for d in self.results[0].type.shape]}
+
+    @staticmethod
+    def sized_type(sizes, element_type, result_shape=None, known=None):
+        """The result type: `result_shape` (-1 for `?`) where given, else what the producer of
+        the `sizes` value tells (see shape_type); its `?` dimensions then taken from `known` (a
+        shape) where it knows them."""
+        t = shape_type(sizes, element_type) if result_shape is None else T.RankedTensorType(
+            [DYNAMIC if d == -1 else d for d in result_shape], element_type)
+        if known is not None:
+            t = t.clone(shape=[k if d == DYNAMIC else d for d, k in zip(t.shape, known)])
+        return t
+
+
+def checked_sizes(sizes, result_shape, name, rank=None):
+    """The value of a sizes operand as ints, checked against the result type's shape (see
+    SizedResultOp), or else against `rank`."""
+    out = [int(d) for d in sizes]
+    rank = len(result_shape) if result_shape is not None else rank
+    if rank is not None and len(out) != rank:
+        raise InvalidArgument(f"{name}: the sizes operand has {len(out)} elements for a result "
+                              f"of rank {rank}")
+    if result_shape is not None and any(r not in (-1, d) for r, d in zip(result_shape, out)):
+        raise InvalidArgument(f"{name}: the sizes operand does not match the result: "
+                              f"{_dims(out)} vs {_dims(result_shape)}")
+    return out
+
+
 # -- reshape -----------------------------------------------------------------------------------
 
-class ReshapeOp(_ExplicitResultOp):
+class ReshapeOp(ExplicitResultOp):
     """The same elements in row-major order, in another shape. At most one result dimension
     may be `?`: it is the input's number of elements divided by the other dimensions (TF's
     `-1`)."""
@@ -261,6 +297,20 @@ class ConcatOp(_JoinOp):
     def reference(*xs, axis):
         return np.concatenate(xs, axis)
 
+    def vjp(self, b, g):
+        """Each input's part of `g`: the range of `axis` where it was put."""
+        from .elementwise import emit
+        axis = self.axis.value
+        out, start = [], 0
+        for v in self.inputs:
+            stop = _add_sizes(b, start, _size(b, v, axis))
+            dynamic = [e for e in (start, stop) if not isinstance(e, int)]
+            spec = SliceSpec([0] * axis + [_spec_bound(start)], [0] * axis + [_spec_bound(stop)],
+                             [1] * (axis + 1), (1 << axis) - 1, (1 << axis) - 1)
+            out.append(emit(b, StridedSliceOp.build(g, spec, dynamic)))
+            start = stop
+        return out
+
 
 class StackOp(_JoinOp):
     """Joins tensors of one shape along a new dimension `axis`."""
@@ -284,6 +334,37 @@ class StackOp(_JoinOp):
     @kernel
     def reference(*xs, axis):
         return np.stack(xs, axis)
+
+    def vjp(self, b, g):
+        from .elementwise import emit
+        axis = self.axis.value
+        whole = (1 << axis) - 1
+        return [emit(b, StridedSliceOp.build(g, SliceSpec(
+            [0] * axis + [i], [0] * (axis + 1), [1] * (axis + 1), whole, whole, 1 << axis)))
+            for i in range(len(self.inputs))]
+
+
+def _size(b, v, k):
+    """Dimension k of `v`: an int, or a 0-d i64 tensor where only run time knows it."""
+    from .elementwise import emit
+    d = v.type.shape[k]
+    if d != DYNAMIC:
+        return d
+    return emit(b, StridedSliceOp.build(shape_of(b, v), SliceSpec([k], [0], [1],
+                                                                   shrink_mask=1)))
+
+
+def _add_sizes(b, x, y):
+    """x + y of two sizes of _size."""
+    from .elementwise import AddOp, emit, scalar_const
+    if isinstance(x, int) and isinstance(y, int):
+        return x + y
+    x, y = (scalar_const(b, e, T.i64) if isinstance(e, int) else e for e in (x, y))
+    return emit(b, AddOp(x, y))
+
+
+def _spec_bound(e):
+    return e if isinstance(e, int) else DYNAMIC_INDEX
 
 
 # -- strided_slice: `%x[1:3, ::2, 0, %i, -1:%j:-1]` ---------------------------------------------
@@ -453,7 +534,56 @@ def _bound(tok):
     return int(tok.value) if tok.type == "INT" else tok
 
 
-class StridedSliceOp(TensorOp):
+class _SlicingOp(TensorOp):
+    """The slice spec both strided_slice and its gradient carry (see SliceSpec): the ranges,
+    the masks, and in `dynamic` the 0-D integer operands of the DYNAMIC_INDEX bounds."""
+
+    begin = prop(DenseArrayOf(T.i64))
+    end = prop(DenseArrayOf(T.i64))
+    strides = prop(DenseArrayOf(T.i64))
+    begin_mask = prop(IntAttr(T.i64, default=0))
+    end_mask = prop(IntAttr(T.i64, default=0))
+    shrink_axis_mask = prop(IntAttr(T.i64, default=0))
+
+    @staticmethod
+    def spec_props(spec):
+        def mask(v):
+            return IntegerAttr(v, T.i64) if v else None
+        return dict(begin=DenseArrayAttr(T.i64, spec.begin), end=DenseArrayAttr(T.i64, spec.end),
+                    strides=DenseArrayAttr(T.i64, spec.strides),
+                    begin_mask=mask(spec.begin_mask), end_mask=mask(spec.end_mask),
+                    shrink_axis_mask=mask(spec.shrink_mask))
+
+    @staticmethod
+    def checked_spec(props, shape, num_dynamic):
+        """The SliceSpec of `props`, checked against the sliced `shape` and the number of
+        dynamic bound operands."""
+        get = lambda k: props[k].value if k in props else 0  # noqa: E731
+        spec = SliceSpec(props["begin"].value, props["end"].value, props["strides"].value,
+                         get("begin_mask"), get("end_mask"), get("shrink_axis_mask"))
+        spec.check(shape)
+        if spec.num_dynamic() != num_dynamic:
+            raise IRError(f"expects {spec.num_dynamic()} dynamic bounds, got {num_dynamic}")
+        return spec
+
+    @staticmethod
+    def index(shape, dynamic, spec):
+        """The numpy index of the slice of an array of `shape`; `dynamic`: the values of the
+        dynamic bounds (0-d arrays), in order."""
+        it = iter(dynamic)
+        index = []
+        for k in range(len(spec)):
+            s = spec.python_slice(k, it)
+            if spec.shrinks(k) and not -shape[k] <= s < shape[k]:
+                raise InvalidArgument(index_error(s, k))
+            index.append(s)
+        return tuple(index)
+
+    def reference_attrs(self):
+        return {"spec": SliceSpec.of(self)}
+
+
+class StridedSliceOp(_SlicingOp):
     """Python's basic slicing (`t[1:3, ::2, 0]`): per dimension a range start:stop:step with
     negative values counting from the end and out-of-range bounds clamped (as numpy), or a
     single index, which drops the dimension and must be in range. Bounds may be 0-D integer
@@ -462,12 +592,6 @@ class StridedSliceOp(TensorOp):
     name = "lamina.strided_slice"
     input = operand(RankedTensor)
     dynamic = var_operand(IntScalar)
-    begin = prop(DenseArrayOf(T.i64))
-    end = prop(DenseArrayOf(T.i64))
-    strides = prop(DenseArrayOf(T.i64))
-    begin_mask = prop(IntAttr(T.i64, default=0))
-    end_mask = prop(IntAttr(T.i64, default=0))
-    shrink_axis_mask = prop(IntAttr(T.i64, default=0))
     output = result(RankedTensor)
     assembly_format = ("$input custom<LaminaSliceSpec>($begin, $end, $strides, $begin_mask, "
                        "$end_mask, $shrink_axis_mask, $dynamic) attr-dict `:` "
@@ -489,24 +613,12 @@ class StridedSliceOp(TensorOp):
     @classmethod
     def build(cls, input, spec, dynamic=(), loc=None):
         """`spec`: a SliceSpec; `dynamic`: the operands of its DYNAMIC_INDEX bounds."""
-        def mask(v):
-            return IntegerAttr(v, T.i64) if v else None
-        return cls(input, list(dynamic), begin=DenseArrayAttr(T.i64, spec.begin),
-                   end=DenseArrayAttr(T.i64, spec.end),
-                   strides=DenseArrayAttr(T.i64, spec.strides), begin_mask=mask(
-                       spec.begin_mask), end_mask=mask(spec.end_mask),
-                   shrink_axis_mask=mask(spec.shrink_mask), loc=loc)
+        return cls(input, list(dynamic), loc=loc, **cls.spec_props(spec))
 
     @classmethod
     def infer_types(cls, operand_types, props):
         a = operand_types[0]
-        get = lambda k: props[k].value if k in props else 0  # noqa: E731
-        spec = SliceSpec(props["begin"].value, props["end"].value, props["strides"].value,
-                         get("begin_mask"), get("end_mask"), get("shrink_axis_mask"))
-        spec.check(a.shape)
-        if spec.num_dynamic() != len(operand_types) - 1:
-            raise IRError(f"expects {spec.num_dynamic()} dynamic bounds, got "
-                          f"{len(operand_types) - 1}")
+        spec = cls.checked_spec(props, a.shape, len(operand_types) - 1)
         return [a.clone(shape=spec.result_shape(a.shape))]
 
     def fold(self, consts):
@@ -515,17 +627,14 @@ class StridedSliceOp(TensorOp):
     @kernel
     def reference(x, *dynamic, spec):
         """`dynamic`: the values of the dynamic bounds (0-d arrays), in order."""
-        it = iter(dynamic)
-        index = []
-        for k in range(len(spec)):
-            s = spec.python_slice(k, it)
-            if spec.shrinks(k) and not -x.shape[k] <= s < x.shape[k]:
-                raise InvalidArgument(index_error(s, k))
-            index.append(s)
-        return np.array(x[tuple(index)])
+        return np.array(x[_SlicingOp.index(x.shape, dynamic, spec)])
 
-    def reference_attrs(self):
-        return {"spec": SliceSpec.of(self)}
+    def vjp(self, b, g):
+        from .elementwise import emit
+        x = self.input
+        grad = StridedSliceGradOp.build(g, shape_of(b, x), SliceSpec.of(self), self.dynamic,
+                                        x.type)
+        return [emit(b, grad)] + [None] * len(self.dynamic)
 
     def lower(self, b):
         from ...lowering import structured_builders_nn as sb
@@ -533,9 +642,102 @@ class StridedSliceOp(TensorOp):
                                  SliceSpec.of(self), self.output.type)]
 
 
+class StridedSliceGradOp(SizedResultOp, _SlicingOp):
+    """The derivative of strided_slice (TensorFlow's StridedSliceGrad): a tensor of `shape`
+    (a 1-D integer operand; the result type gives its static dimensions) holding zeros, with
+    `input` written into the slice the spec selects.
+    `lamina.strided_slice_grad %dy, %shape [1:3, ::2, 0] : (tensor<2x3xf32>, tensor<3xi32>)
+    -> tensor<4x5x6xf32>`"""
+
+    name = "lamina.strided_slice_grad"
+    input = operand(RankedTensor)
+    shape = operand(IntVector)
+    dynamic = var_operand(IntScalar)
+    output = result(RankedTensor)
+    assembly_format = ("$input `,` $shape custom<LaminaSliceSpec>($begin, $end, $strides, "
+                       "$begin_mask, $end_mask, $shrink_axis_mask, $dynamic) attr-dict `:` "
+                       "functional-type(operands, results)")
+    examples = (
+        "func.func @f(%arg0: tensor<2x3xf32>, %arg1: tensor<3xi32>, %arg2: tensor<?xi64>, "
+        "%arg3: tensor<2xi64>, %arg4: tensor<i32>) -> (tensor<4x5x6xf32>, tensor<?x3xi64>) {\n"
+        "  %0 = lamina.strided_slice_grad %arg0, %arg1 [1:3, ::2, 0] : (tensor<2x3xf32>, "
+        "tensor<3xi32>) -> tensor<4x5x6xf32>\n"
+        "  %1 = lamina.strided_slice_grad %arg2, %arg3 [%arg4::-1, 1] : (tensor<?xi64>, "
+        "tensor<2xi64>, tensor<i32>) -> tensor<?x3xi64>\n"
+        "  return %0, %1 : tensor<4x5x6xf32>, tensor<?x3xi64>\n}",)
+
+    @classmethod
+    def build(cls, input, shape, spec, dynamic=(), result_type=None, result_shape=None,
+              loc=None):
+        """`result_type`: by default, of shape `result_shape` (see SizedResultOp.sized_type)."""
+        if result_type is None:
+            result_type = cls.sized_type(shape, input.type.element_type, result_shape)
+        return cls(input, shape, list(dynamic), result_types=[result_type], loc=loc,
+                   **cls.spec_props(spec))
+
+    def verify_(self):
+        out, shape = self.output.type, self.shape.type
+        try:
+            if out.element_type != self.input.type.element_type:
+                raise IRError(f"result element type {out.element_type} differs from the "
+                              f"input's {self.input.type.element_type}")
+            if shape.shape[0] not in (out.rank, DYNAMIC):
+                raise IRError(f"shape operand has {shape.shape[0]} elements for a result of "
+                              f"rank {out.rank}")
+            spec = self.checked_spec(self.properties, out.shape, len(self.dynamic))
+            sliced = spec.result_shape(out.shape)
+            have = self.input.type.shape
+            if len(sliced) != len(have) or any(
+                    DYNAMIC not in (s, h) and s != h for s, h in zip(sliced, have)):
+                raise IRError(f"input shape {_dims(have)} is not the shape {_dims(sliced)} "
+                              f"of the slice of a tensor of shape {_dims(out.shape)}")
+        except IRError as e:
+            raise self.error(e.message)
+
+    @kernel
+    def reference(dy, shape, *dynamic, spec, result_shape=None):
+        out = np.zeros(checked_sizes(shape, result_shape, "StridedSliceGrad"), dy.dtype)
+        index = _SlicingOp.index(out.shape, dynamic, spec)
+        if out[index].shape != dy.shape:
+            raise InvalidArgument(f"shape of dy is not the shape of the slice: "
+                                  f"{_dims(dy.shape)} vs {_dims(out[index].shape)}")
+        out[index] = dy
+        return out
+
+    def vjp(self, b, g):
+        from .elementwise import emit
+        sliced = emit(b, StridedSliceOp.build(g, SliceSpec.of(self), self.dynamic))
+        return [sliced, None] + [None] * len(self.dynamic)
+
+    def lower(self, b):
+        from ...lowering import structured_builders_nn as sb
+        return [sb.strided_slice_grad(b, b.remap(self.input), b.remap(self.shape),
+                                      [b.remap(v) for v in self.dynamic], SliceSpec.of(self),
+                                      self.output.type)]
+
+
+def shape_of(b, x):
+    """The shape of `x` as a 1-D i64 tensor (a constant once folded, where it is static)."""
+    from .elementwise import emit
+    return emit(b, ShapeOp.build(x, T.i64))
+
+
+def shape_type(shape, element_type):
+    """The tensor type of `element_type` whose shape 1-D tensor `shape` holds, as static as
+    its producer tells: a constant, or lamina.shape of a value."""
+    owner = getattr(shape, "owner", None)
+    name = getattr(owner, "name", None)
+    if name == "lamina.shape":
+        return owner.input.type.clone(element_type=element_type)
+    if name == "lamina.constant":
+        return T.RankedTensorType([int(d) for d in owner.properties["value"].array],
+                                  element_type)
+    return T.RankedTensorType([DYNAMIC] * shape.type.shape[0], element_type)
+
+
 # -- broadcast_to and shape ----------------------------------------------------------------------
 
-class BroadcastToOp(_ExplicitResultOp):
+class BroadcastToOp(ExplicitResultOp):
     """The input broadcast (numpy's rules) to the result's shape. Result dimensions that are
     `?` come from the optional 1-D integer `shape` operand, or else from the input dimension
     they align with. An input dimension that is `?` broadcasts where it is 1 at run time, as
@@ -610,7 +812,7 @@ class BroadcastToOp(_ExplicitResultOp):
         return [sb.broadcast_to(b, b.remap(self.input), shape, self.output.type)]
 
 
-class ReduceToShapeOp(_ExplicitResultOp):
+class ReduceToShapeOp(ExplicitResultOp):
     """The inverse of broadcast_to for cotangents: sums the input over the dimensions that
     broadcasting the result's shape to the input's would create (the leading ones, and those
     that are 1 in the result but not in the input). A `?` result dimension is taken not to be
@@ -724,6 +926,8 @@ class ShapeOp(TensorOp):
             return None
         return [DenseElementsAttr(self.output.type, np.array(t.shape))]
 
+    vjp = no_gradient
+
     @kernel
     def reference(x, dtype=np.int32):
         return np.array(x.shape, dtype)
@@ -737,4 +941,5 @@ class ShapeOp(TensorOp):
 
 
 __all__ = ["ReshapeOp", "TransposeOp", "ConcatOp", "StackOp", "StridedSliceOp", "SliceSpec",
+           "StridedSliceGradOp", "SizedResultOp", "checked_sizes", "shape_of", "shape_type",
            "BroadcastToOp", "ReduceToShapeOp", "ShapeOp", "DYNAMIC_INDEX", "index_error"]

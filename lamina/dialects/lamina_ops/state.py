@@ -79,6 +79,10 @@ class ReadVariableOp(Op):
     def reference(value):
         return value.copy()
 
+    def vjp(self, b, g):
+        """A variable's gradient is that of its value: the cotangent of the read."""
+        return [g]
+
 
 class AssignVariableOp(Op):
     """Replaces the value of a variable."""

@@ -293,7 +293,8 @@ def _expand(op, operands, rw):
     shape = _mixed(op, list(op.mixed_output_shape()), operands) if hasattr(
         op, "mixed_output_shape") else list(dst_t.shape)
     sizes = [_v(rw, x) for x in shape]
-    strides = [None] * dst_t.rank
+    # a 0-d source has no groups: its unit dims get stride 1
+    strides = [const(rw, 1)] * dst_t.rank if not op.groups else [None] * dst_t.rank
     for k, group in enumerate(op.groups):
         acc = s.stride(rw, k)
         for i in reversed(group):
