@@ -34,10 +34,13 @@ from .frontend.function import RetracingWarning, TensorSpec, function  # noqa: E
 from .frontend.tape import GradientTape, UnconnectedGradients, custom_gradient  # noqa: E402
 from .frontend.control_flow import cond, while_loop  # noqa: E402
 from .frontend import autograph  # noqa: E402
+from . import keras  # noqa: E402
+from .keras import losses, optimizers  # noqa: E402  (tf.losses, tf.optimizers)
 
 newaxis = None
 
 # `import lamina.nn`, `from lamina.math import log` work as with TensorFlow's namespaces
-for _name in ("dtypes", "config", "math", "nn", "random", "test", "autograph"):
+for _name in ("dtypes", "config", "math", "nn", "random", "test", "autograph", "optimizers",
+              "losses"):
     _sys.modules[f"{__name__}.{_name}"] = globals()[_name]
 del _name

@@ -1,0 +1,1 @@
+"""Keras's engine: layers, models, the training loop."""
