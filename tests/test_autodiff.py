@@ -97,7 +97,7 @@ CASES = [
     case("broadcast_to", [(3, 1)], ["%r = lamina.broadcast_to %a0 : (tensor<3x1xf64>) -> "
                                     "tensor<2x3x5xf64>"], (2, 3, 5)),
     case("reduce_to_shape", [(4, 2, 3)], ["%r = lamina.reduce_to_shape %a0 : "
-                                          "tensor<4x2x3xf64> -> tensor<2x1xf64>"], (2, 1)),
+                                          "(tensor<4x2x3xf64>) -> tensor<2x1xf64>"], (2, 1)),
     case("composition", [(2, 3), (3,)],
          ["%m = lamina.multiply %a0, %a1 : (tensor<2x3xf64>, tensor<3xf64>) -> tensor<2x3xf64>",
           "%t = lamina.tanh %m : tensor<2x3xf64>",
@@ -238,9 +238,9 @@ def test_reduce_to_shape_compiled_matches_reference():
     from lamina.dialects.lamina_ops.shape import ReduceToShapeOp
     text = """func.func @f(%a: tensor<4x2x3xf32>, %b: tensor<?x3xf64>, %c: tensor<2x?xf32>)
     -> (tensor<2x1xf32>, tensor<3xf64>, tensor<1x?xf32>) {
-  %0 = lamina.reduce_to_shape %a : tensor<4x2x3xf32> -> tensor<2x1xf32>
-  %1 = lamina.reduce_to_shape %b : tensor<?x3xf64> -> tensor<3xf64>
-  %2 = lamina.reduce_to_shape %c : tensor<2x?xf32> -> tensor<1x?xf32>
+  %0 = lamina.reduce_to_shape %a : (tensor<4x2x3xf32>) -> tensor<2x1xf32>
+  %1 = lamina.reduce_to_shape %b : (tensor<?x3xf64>) -> tensor<3xf64>
+  %2 = lamina.reduce_to_shape %c : (tensor<2x?xf32>) -> tensor<1x?xf32>
   return %0, %1, %2 : tensor<2x1xf32>, tensor<3xf64>, tensor<1x?xf32>
 }"""
     m = ir.parse(text)
@@ -263,7 +263,7 @@ def test_reduce_to_shape_compiled_matches_reference():
                                      ("tensor<2x3xi1>", "tensor<3xi1>")])
 def test_reduce_to_shape_rejects_what_broadcasting_cannot_give(src, dst):
     m = ir.parse(f"func.func @f(%a: {src}) -> {dst} {{\n"
-                 f"  %0 = lamina.reduce_to_shape %a : {src} -> {dst}\n"
+                 f"  %0 = lamina.reduce_to_shape %a : ({src}) -> {dst}\n"
                  f"  return %0 : {dst}\n}}")
     with pytest.raises(ir.IRError):
         ir.verify(m)

@@ -999,9 +999,9 @@ def _add_shape():
 
     for et in ("f32", "i32"):
         ta, tda = tt((2, 3, 4), et), tt((None, 3, 4), et)
-        lines = [f"%r = lamina.reduce_to_shape %a0 : {ta} -> {tt((3, 1), et)}",
-                 f"%s = lamina.reduce_to_shape %a1 : {tda} -> {tt((1, 3, 4), et)}",
-                 f"%u = lamina.reduce_to_shape %a1 : {tda} -> {tt((None, 1, 4), et)}"]
+        lines = [f"%r = lamina.reduce_to_shape %a0 : ({ta}) -> {tt((3, 1), et)}",
+                 f"%s = lamina.reduce_to_shape %a1 : ({tda}) -> {tt((1, 3, 4), et)}",
+                 f"%u = lamina.reduce_to_shape %a1 : ({tda}) -> {tt((None, 1, 4), et)}"]
         g.func(f"reduce_to_shape_{et}", [ta, tda], lines,
                [(line.split(" ")[0], line.rsplit("-> ", 1)[1]) for line in lines])
 

@@ -582,3 +582,24 @@ def test_second_derivative_through_a_rule_that_uses_one_value_twice():
         g = inner.gradient(y, x)
     t = np.tanh(x0)
     np.testing.assert_allclose(outer.gradient(g, x).numpy(), -2 * t * (1 - t * t), rtol=1e-12)
+
+
+def test_staged_gradient_of_a_run_time_broadcast_of_a_dynamic_dimension():
+    """A `?` of size 1 at run time broadcasts in compiled code; its cotangent is then summed
+    back to size 1 (reduce_to_shape with the operand's run-time shape), as the eager tape's."""
+    spec = tf.TensorSpec([None, None], tf.float64)
+
+    def grads(x, y):
+        with tf.GradientTape() as t:
+            t.watch([x, y])
+            z = tf.reduce_sum(tf.sin(x * y + x))
+        return t.gradient(z, [x, y])
+
+    staged = tf.function(grads, input_signature=[spec, spec])
+    rng = np.random.default_rng(3)
+    for sx, sy in [((1, 3), (4, 3)), ((4, 1), (1, 3)), ((4, 3), (4, 3)), ((1, 1), (2, 5))]:
+        x = tf.constant(rng.normal(size=sx))
+        y = tf.constant(rng.normal(size=sy))
+        for got, want in zip(staged(x, y), grads(x, y)):
+            assert got.shape == want.shape
+            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)

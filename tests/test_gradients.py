@@ -177,7 +177,7 @@ single("transpose", [(2, 3, 4)], "%r = lamina.transpose %a0 perm = [2, 0, 1] : "
                                  "tensor<2x3x4xf64> -> tensor<4x2x3xf64>", (4, 2, 3))
 single("broadcast_to", [(3, 1)], "%r = lamina.broadcast_to %a0 : (tensor<3x1xf64>) -> "
                                  "tensor<2x3x5xf64>", (2, 3, 5))
-single("reduce_to_shape", [(4, 2, 3)], "%r = lamina.reduce_to_shape %a0 : tensor<4x2x3xf64> -> "
+single("reduce_to_shape", [(4, 2, 3)], "%r = lamina.reduce_to_shape %a0 : (tensor<4x2x3xf64>) -> "
                                        "tensor<2x1xf64>", (2, 1))
 single("concat_0", [(2, 3), (1, 3), (3, 3)],
        "%r = lamina.concat %a0, %a1, %a2 axis = 0 : (tensor<2x3xf64>, tensor<1x3xf64>, "

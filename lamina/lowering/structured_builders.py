@@ -187,6 +187,30 @@ def broadcast(b, values, shapes, out_shape):
     return values, exprs, sizes
 
 
+def reduce_if_one(b, v, k, one, combine):
+    """`v` reduced with `combine(bb, [element, accumulator])` along its dimension k to size 1
+    where `one` holds (the cotangent of `expand_if_one`); else `v`. The result's dimension k
+    is `?`."""
+    t = v.type
+    if t.shape[k] != T.DYNAMIC:
+        t = t.clone(shape=[T.DYNAMIC if i == k else d for i, d in enumerate(t.shape)])
+        v = _v(b, tensor.CastOp(v, result_types=[t]))
+    op = b.insert(scf.IfOp.build(one, [t], with_else=True))
+    then = BodyBuilder(op.regions[0].blocks[0])
+    rank = len(t.shape)
+    sizes = [index_const(then, 1) if i == k else dim(then, v, i)
+             for i, d in enumerate(t.shape) if d == T.DYNAMIC]
+    init = fill(then, t, 0, sizes)
+    out = generic(then, [v], [init],
+                  [AffineMap.identity(rank),
+                   AffineMap(rank, 0, [AffineConst(0) if i == k else AffineDim(i)
+                                       for i in range(rank)])],
+                  [REDUCTION if i == k else PARALLEL for i in range(rank)], combine)[0]
+    then.insert(scf.YieldOp([out]))
+    BodyBuilder(op.regions[1].blocks[0]).insert(scf.YieldOp([v]))
+    return op.results[0]
+
+
 def expand_if_one(b, v, k, one, size):
     """`v` repeated `size` times along its dimension k where that dimension is 1 (`one`) and
     `size` is not; else `v` itself."""

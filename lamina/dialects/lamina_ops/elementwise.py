@@ -281,11 +281,16 @@ def scalar_const(b, value, et):
 
 
 def unbroadcast(b, v, target):
-    """Cotangent `v` summed back to `target`, the type of an operand broadcast into it."""
-    if v.type == target:
-        return v
-    from .shape import ReduceToShapeOp
-    return emit(b, ReduceToShapeOp(v, result_types=[target]))
+    """Cotangent `v` summed back to `target`, an operand broadcast into it (or its type).
+    Given the operand, its `?` dimensions are summed where they were 1 at run time (and so
+    broadcast: structured_builders.broadcast), which only its run-time shape tells."""
+    from .shape import ReduceToShapeOp, ShapeOp
+    t = getattr(target, "type", target)
+    lead = v.type.rank - t.rank
+    if t is target or not any(d == T.DYNAMIC and v.type.shape[k + lead] != 1
+                              for k, d in enumerate(t.shape)):
+        return v if v.type == t else emit(b, ReduceToShapeOp(v, None, result_types=[t]))
+    return emit(b, ReduceToShapeOp(v, emit(b, ShapeOp.build(target)), result_types=[t]))
 
 
 def _mul(b, x, y):
@@ -306,32 +311,45 @@ def _zero_where(b, cond, g, keep_true):
     return emit(b, WhereOp(cond, g, zero) if keep_true else WhereOp(cond, zero, g))
 
 
+def _targets(op):
+    """What a binary op's operand cotangents are summed back to (see unbroadcast): the
+    operands, whose run-time shapes tell what broadcast, or their types where both are one
+    value (x * x: nothing broadcast)."""
+    if op.lhs is op.rhs:
+        return op.lhs.type, op.rhs.type
+    return op.lhs, op.rhs
+
+
 def _vjp_add(self, b, g):
-    return [unbroadcast(b, g, self.lhs.type), unbroadcast(b, g, self.rhs.type)]
+    tx, ty = _targets(self)
+    return [unbroadcast(b, g, tx), unbroadcast(b, g, ty)]
 
 
 def _vjp_subtract(self, b, g):
-    return [unbroadcast(b, g, self.lhs.type), unbroadcast(b, _neg(b, g), self.rhs.type)]
+    tx, ty = _targets(self)
+    return [unbroadcast(b, g, tx), unbroadcast(b, _neg(b, g), ty)]
 
 
 def _vjp_multiply(self, b, g):
-    return [unbroadcast(b, _mul(b, g, self.rhs), self.lhs.type),
-            unbroadcast(b, _mul(b, g, self.lhs), self.rhs.type)]
+    tx, ty = _targets(self)
+    return [unbroadcast(b, _mul(b, g, self.rhs), tx), unbroadcast(b, _mul(b, g, self.lhs), ty)]
 
 
 def _vjp_divide(self, b, g):
     # d(x/y)/dy = -(x/y)/y
     gx = _div(b, g, self.rhs)
     gy = _neg(b, _mul(b, gx, self.output))
-    return [unbroadcast(b, gx, self.lhs.type), unbroadcast(b, gy, self.rhs.type)]
+    tx, ty = _targets(self)
+    return [unbroadcast(b, gx, tx), unbroadcast(b, gy, ty)]
 
 
 def _vjp_extreme(keep):
     """maximum/minimum: the gradient goes to x where x wins (ties to x, as TF)."""
     def vjp(self, b, g):
         mask = emit(b, keep(self.lhs, self.rhs))
-        return [unbroadcast(b, _zero_where(b, mask, g, True), self.lhs.type),
-                unbroadcast(b, _zero_where(b, mask, g, False), self.rhs.type)]
+        tx, ty = _targets(self)
+        return [unbroadcast(b, _zero_where(b, mask, g, True), tx),
+                unbroadcast(b, _zero_where(b, mask, g, False), ty)]
     return vjp
 
 
@@ -348,7 +366,8 @@ def _vjp_pow(self, b, g):
     safe_x = emit(b, WhereOp(pos, x, scalar_const(b, 1, et)))
     log_x = emit(b, WhereOp(pos, emit(b, LogOp(safe_x)), zero))
     gy = _mul(b, g, _mul(b, self.output, log_x))
-    return [unbroadcast(b, gx, x.type), unbroadcast(b, gy, y.type)]
+    tx, ty = _targets(self)
+    return [unbroadcast(b, gx, tx), unbroadcast(b, gy, ty)]
 
 
 def _vjp_negative(self, b, g):
@@ -429,8 +448,8 @@ def _vjp_rsqrt(self, b, g):
 def _vjp_floormod(self, b, g):
     # x - floor(x / y) * y, with floor's derivative 0 (as TF)
     q = emit(b, FloorDivOp(self.lhs, self.rhs))
-    return [unbroadcast(b, g, self.lhs.type),
-            unbroadcast(b, _neg(b, _mul(b, g, q)), self.rhs.type)]
+    tx, ty = _targets(self)
+    return [unbroadcast(b, g, tx), unbroadcast(b, _neg(b, _mul(b, g, q)), ty)]
 
 
 AddOp = _binary("AddOp", "lamina.add", np.add, "Elementwise sum.", commutative=True,
@@ -605,8 +624,8 @@ class WhereOp(LaminaOp):
         return [T.RankedTensorType(shape, x.element_type)]
 
     def vjp(self, b, g):
-        return [None, unbroadcast(b, _zero_where(b, self.condition, g, True), self.x.type),
-                unbroadcast(b, _zero_where(b, self.condition, g, False), self.y.type)]
+        return [None, unbroadcast(b, _zero_where(b, self.condition, g, True), self.x),
+                unbroadcast(b, _zero_where(b, self.condition, g, False), self.y)]
 
     def lower(self, b):
         from ...lowering.structured_builders import elementwise, select

@@ -106,7 +106,7 @@ class MatMulOp(LaminaOp):
             da, db = mm(bb, g, transpose_b=True), mm(a, g)
         else:
             da, db = mm(bb, g, True, True), mm(g, a, True, True)
-        return [unbroadcast(b, emit(b, da), a.type), unbroadcast(b, emit(b, db), bb.type)]
+        return [unbroadcast(b, emit(b, da), a), unbroadcast(b, emit(b, db), bb)]
 
     def lower(self, b):
         from ...lowering import structured_builders as sb

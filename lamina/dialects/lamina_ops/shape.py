@@ -804,7 +804,7 @@ class BroadcastToOp(ExplicitResultOp):
 
     def vjp(self, b, g):
         from .elementwise import unbroadcast
-        return [unbroadcast(b, g, self.input.type)] + [None] * (len(self.operands) - 1)
+        return [unbroadcast(b, g, self.input)] + [None] * (len(self.operands) - 1)
 
     def lower(self, b):
         from ...lowering import structured_builders_nn as sb
@@ -815,20 +815,24 @@ class BroadcastToOp(ExplicitResultOp):
 class ReduceToShapeOp(ExplicitResultOp):
     """The inverse of broadcast_to for cotangents: sums the input over the dimensions that
     broadcasting the result's shape to the input's would create (the leading ones, and those
-    that are 1 in the result but not in the input). A `?` result dimension is taken not to be
-    reduced, as broadcast_to takes a `?` input dimension not to broadcast.
-    `lamina.reduce_to_shape %0 : tensor<2x3xf32> -> tensor<1x3xf32>`"""
+    that are 1 in the result but not in the input). A `?` result dimension is summed where
+    the optional 1-D `shape` operand (the run-time shape of what was broadcast) says it is 1,
+    as broadcasting a `?` of size 1 at run time repeats it; without the operand it is kept.
+    `lamina.reduce_to_shape %0 : (tensor<2x3xf32>) -> tensor<1x3xf32>`"""
 
     name = "lamina.reduce_to_shape"
     input = operand(RankedTensor)
+    shape = opt_operand(IntVector)
     output = result(RankedTensor)
-    assembly_format = _ARROW
+    assembly_format = "$input (`,` $shape^)? attr-dict `:` functional-type(operands, results)"
     examples = (
-        "func.func @f(%arg0: tensor<4x2x3xf32>, %arg1: tensor<?x3xf64>) -> "
-        "(tensor<2x1xf32>, tensor<3xf64>) {\n"
-        "  %0 = lamina.reduce_to_shape %arg0 : tensor<4x2x3xf32> -> tensor<2x1xf32>\n"
-        "  %1 = lamina.reduce_to_shape %arg1 : tensor<?x3xf64> -> tensor<3xf64>\n"
-        "  return %0, %1 : tensor<2x1xf32>, tensor<3xf64>\n}",)
+        "func.func @f(%arg0: tensor<4x2x3xf32>, %arg1: tensor<?x3xf64>, %arg2: tensor<2xi64>) "
+        "-> (tensor<2x1xf32>, tensor<3xf64>, tensor<?x3xf64>) {\n"
+        "  %0 = lamina.reduce_to_shape %arg0 : (tensor<4x2x3xf32>) -> tensor<2x1xf32>\n"
+        "  %1 = lamina.reduce_to_shape %arg1 : (tensor<?x3xf64>) -> tensor<3xf64>\n"
+        "  %2 = lamina.reduce_to_shape %arg1, %arg2 : (tensor<?x3xf64>, tensor<2xi64>) -> "
+        "tensor<?x3xf64>\n"
+        "  return %0, %1, %2 : tensor<2x1xf32>, tensor<3xf64>, tensor<?x3xf64>\n}",)
 
     @staticmethod
     def reduced_axes(in_shape, out_shape):
@@ -845,6 +849,9 @@ class ReduceToShapeOp(ExplicitResultOp):
         check_element_type(a.element_type, "number")
         if out.rank > a.rank:
             raise IRError(f"cannot reduce a tensor of rank {a.rank} to rank {out.rank}")
+        if len(in_types) > 1 and in_types[1].shape[0] not in (out.rank, DYNAMIC):
+            raise IRError(f"shape operand has {in_types[1].shape[0]} elements for a result of "
+                          f"rank {out.rank}")
         lead = a.rank - out.rank
         for k, d in enumerate(out.shape):
             x = a.shape[k + lead]
@@ -853,44 +860,61 @@ class ReduceToShapeOp(ExplicitResultOp):
                               f"of shape {_dims(out.shape)}")
 
     def fold(self, consts):
-        if self.input.type == self.output.type:
+        if self.input.type == self.output.type and self.shape is None:
             return [self.input]
         return fold_by_reference(self, consts)
 
     def vjp(self, b, g):
         from .elementwise import emit
         x = self.input
-        if x.type.has_static_shape:
-            return [emit(b, BroadcastToOp(g, None, result_types=[x.type]))]
-        return [emit(b, BroadcastToOp(g, emit(b, ShapeOp.build(x)), result_types=[x.type]))]
+        grad = emit(b, BroadcastToOp(g, None if x.type.has_static_shape else
+                                     emit(b, ShapeOp.build(x)), result_types=[x.type]))
+        return [grad] + [None] * (len(self.operands) - 1)
 
     @kernel
     def reference(x, shape):
-        """`shape`: the result's, -1 for `?` (a dimension kept as it is)."""
+        """`shape`: the shape operand's value, or the result type's shape with -1 for `?`
+        (a dimension kept as it is)."""
         lead = x.ndim - len(shape)
-        axes = ReduceToShapeOp.reduced_axes(x.shape, shape)
+        axes = ReduceToShapeOp.reduced_axes(x.shape, [int(d) for d in shape])
         return np.sum(x, tuple(axes), x.dtype, keepdims=True).reshape(
             [1 if k + lead in axes else x.shape[k + lead] for k in range(len(shape))])
 
     def reference_attrs(self):
+        if self.shape is not None:
+            return {}
         return {"shape": [-1 if d == DYNAMIC else d for d in self.output.type.shape]}
 
     def lower(self, b):
         from ...lowering import structured_builders as sb
+        from ...lowering import structured_builders_nn as sbn
         from ...ir.affine import AffineConst, AffineDim, AffineMap
         a, rt = self.input.type, self.output.type
         x = b.remap(self.input)
-        axes = set(self.reduced_axes(a.shape, rt.shape))
         lead = a.rank - rt.rank
+        et = a.element_type
+
+        def add(bb, args):
+            return [sb.binary_scalar_op(bb, "add", args[1], args[0], et)]
+
+        if self.shape is not None:
+            # a `?` of the result that is 1 at run time: summed first (a copy made only then)
+            shape = b.remap(self.shape)
+            for k, d in enumerate(rt.shape):
+                if d == DYNAMIC and a.shape[k + lead] != 1:
+                    one = sb.compare_scalar_op(b, "equal", sbn.extract_index(b, shape, [k]),
+                                               sb.index_const(b, 1), T.index)
+                    x = sb.reduce_if_one(b, x, k + lead, one, add)
+        axes = set(self.reduced_axes(a.shape, rt.shape))
+        if not axes:  # nothing more to sum: no copy
+            return [sbn.cast(b, x, sb.signless(rt))]
         sizes = [sb.dim(b, x, k + lead) for k, d in enumerate(rt.shape) if d == DYNAMIC]
         init = sb.fill(b, sb.signless(rt), 0, sizes)
         out_map = AffineMap(a.rank, 0, [AffineConst(0) if j in axes else AffineDim(j)
                                         for j in range(lead, a.rank)])
-        et = a.element_type
         return sb.generic(b, [x], [init], [AffineMap.identity(a.rank), out_map],
                           [sb.REDUCTION if j in axes else sb.PARALLEL for j in range(a.rank)],
-                          lambda bb, args: [sb.binary_scalar_op(bb, "add", args[1], args[0],
-                                                                et)])
+                          add)
 
 
 ShapeResult = TypeConstraint(lambda t: t.__class__ is T.RankedTensorType and t.rank == 1 and

@@ -6,7 +6,7 @@
 // CHECK:         %[[B:.*]] = lamina.constant dense<1.000000e+00> : tensor<2x3xf32>
 // CHECK-DAG:     %[[GX:.*]] = lamina.multiply %arg1, %[[B]] : (tensor<3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
 // CHECK-DAG:     %[[P:.*]] = lamina.multiply %arg0, %[[B]] : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
-// CHECK-DAG:     %[[GW:.*]] = lamina.reduce_to_shape %[[P]] : tensor<2x3xf32> -> tensor<3xf32>
+// CHECK-DAG:     %[[GW:.*]] = lamina.reduce_to_shape %[[P]] : (tensor<2x3xf32>) -> tensor<3xf32>
 // CHECK:         func.return %[[GX]], %[[GW]] : tensor<2x3xf32>, tensor<3xf32>
 func.func @scale(%x: tensor<2x3xf32>, %w: tensor<3xf32>, %n: tensor<2xi32>) -> tensor<f32>
     attributes {lamina.grad} {

@@ -20,8 +20,14 @@ func.func @sq(%x: tensor<?xf32>, %k: tensor<i32>) -> (tensor<?xf32>, tensor<i32>
 // CHECK:         %[[W:.*]] = lamina.read_variable %arg1 : !lamina.variable<tensor<?xf32>>
 // CHECK:         %[[Y:.*]]:2 = func.call @sq(%arg0, %{{.*}}) : (tensor<?xf32>, tensor<i32>) -> (tensor<?xf32>, tensor<i32>)
 // CHECK:         %[[ONES:.*]] = lamina.broadcast_to
-// CHECK-DAG:     %[[GY:.*]] = lamina.multiply %[[ONES]], %[[W]] : (tensor<?xf32>, tensor<?xf32>) -> tensor<?xf32>
-// CHECK-DAG:     %[[GW:.*]] = lamina.multiply %[[ONES]], %[[Y]]#0 : (tensor<?xf32>, tensor<?xf32>) -> tensor<?xf32>
+// (each product's cotangent is summed back to its operand's run-time shape: a `?` of size 1
+// at run time broadcasts)
+// CHECK-DAG:     %[[PY:.*]] = lamina.multiply %[[ONES]], %[[W]] : (tensor<?xf32>, tensor<?xf32>) -> tensor<?xf32>
+// CHECK-DAG:     %[[SY:.*]] = lamina.shape %[[Y]]#0 : tensor<?xf32> -> tensor<1xi32>
+// CHECK-DAG:     %[[GY:.*]] = lamina.reduce_to_shape %[[PY]], %[[SY]] : (tensor<?xf32>, tensor<1xi32>) -> tensor<?xf32>
+// CHECK-DAG:     %[[PW:.*]] = lamina.multiply %[[ONES]], %[[Y]]#0 : (tensor<?xf32>, tensor<?xf32>) -> tensor<?xf32>
+// CHECK-DAG:     %[[SW:.*]] = lamina.shape %[[W]] : tensor<?xf32> -> tensor<1xi32>
+// CHECK-DAG:     %[[GW:.*]] = lamina.reduce_to_shape %[[PW]], %[[SW]] : (tensor<?xf32>, tensor<1xi32>) -> tensor<?xf32>
 // CHECK:         %[[GX:.*]] = func.call @sq_vjp(%arg0, %{{.*}}, %[[GY]]) : (tensor<?xf32>, tensor<i32>, tensor<?xf32>) -> tensor<?xf32>
 // CHECK-DAG:     %[[Z:.*]] = lamina.constant dense<0.000000e+00> : tensor<f32>
 // CHECK-DAG:     %[[SHAPE:.*]] = lamina.shape %arg2 : tensor<?x2xf32> -> tensor<2xi32>
