@@ -44,3 +44,5 @@ for _name in ("dtypes", "config", "math", "nn", "random", "test", "autograph", "
               "losses"):
     _sys.modules[f"{__name__}.{_name}"] = globals()[_name]
 del _name
+
+frontend.device.place_on_default_gpu()  # gpu:0 is the default device where present

@@ -12,3 +12,5 @@ from . import tensor  # noqa: F401
 from . import bufferization  # noqa: F401
 from . import vector  # noqa: F401  (imports arith, whose #arith.fastmath vector.reduction uses)
 from . import llvm  # noqa: F401
+from . import gpu  # noqa: F401
+from . import nvvm  # noqa: F401

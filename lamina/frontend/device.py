@@ -1,12 +1,13 @@
 """Devices: `device(...)` scopes, `config.list_physical_devices`, `test.is_gpu_available`.
 
-Eager tensors live on the CPU. As TensorFlow 2 with soft placement, a scope naming a device
-that is absent (`gpu:0` on a machine without one) runs ops on the CPU. The GPU issue fills in
-`gpus()` (the CUDA runtime's devices); everything else here follows from it.
+Eager tensors live on the CPU unless a `device("gpu:N")` scope names a GPU that is present.
+As TensorFlow 2 with soft placement, a scope naming a device that is absent (`gpu:0` on a
+machine without one) runs ops on the CPU. `gpus()` are the CUDA runtime's devices.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections import namedtuple
 
@@ -23,8 +24,29 @@ _SPEC = re.compile(
 
 
 def gpus():
-    """Indices of the GPUs lamina can run on. None yet: the GPU issue adds the CUDA runtime."""
-    return []
+    """Indices of the GPUs lamina can run on (CUDA devices of sm_80 or newer)."""
+    from ..runtime import cuda
+    return [i for i, _ in cuda.devices()]
+
+
+def gpu_unavailable_reason():
+    """Why `gpus()` is empty (no driver, no device, unsupported architecture), or None."""
+    from ..runtime import cuda
+    return cuda.unavailable_reason()
+
+
+def place_on_default_gpu():
+    """As TensorFlow: where a GPU is present, ops run on gpu:0 unless a device scope says
+    otherwise (`LAMINA_DEFAULT_DEVICE=cpu` keeps them on the CPU). Called once, when lamina
+    is imported; on a machine without the NVIDIA driver it costs a stat, not a driver load."""
+    if os.environ.get("LAMINA_DEFAULT_DEVICE", "").lower().startswith("cpu"):
+        return
+    if not any(os.path.exists(p) for p in ("/proc/driver/nvidia", "/dev/dxg")):
+        return
+    found = gpus()
+    if found:
+        from .gpu_eager import executor_for
+        type(ctx).executor = executor_for(found[0])
 
 
 def canonical_name(name):
@@ -41,9 +63,10 @@ def canonical_name(name):
 
 class device:
     """`with device("gpu:0"):` places the ops of the block on that device where it exists
-    (otherwise on the CPU); `device(None)` clears the scope."""
+    (eager ops then run as GPU kernels on tensors in GPU memory: frontend.gpu_eager),
+    otherwise on the CPU; `device(None)` clears the scope."""
 
-    __slots__ = ("name", "_saved")
+    __slots__ = ("name", "_saved", "_saved_executor")
 
     def __init__(self, device_name):
         if device_name is not None and not isinstance(device_name, str):
@@ -53,11 +76,32 @@ class device:
 
     def __enter__(self):
         self._saved = ctx.device
+        self._saved_executor = ctx.executor
         ctx.device = self.name
+        gpu = _gpu_index(self.name)
+        if gpu is not None and (ctx.executor is None or _is_gpu_executor(ctx.executor)):
+            from .gpu_eager import executor_for
+            ctx.executor = executor_for(gpu)
+        elif self.name is not None and _is_gpu_executor(ctx.executor):
+            ctx.executor = None  # a CPU scope inside a GPU one
         return self
 
     def __exit__(self, *exc):
         ctx.device = self._saved
+        ctx.executor = self._saved_executor
+
+
+def _gpu_index(name):
+    """The index of the present GPU that canonical device `name` names, or None."""
+    if name is None or ":GPU:" not in name:
+        return None
+    index = int(name.rsplit(":", 1)[1])
+    return index if index in gpus() else None
+
+
+def _is_gpu_executor(ex):
+    from .gpu_eager import GPUExecutor
+    return isinstance(ex, GPUExecutor)
 
 
 def list_physical_devices(device_type=None):
@@ -77,5 +121,7 @@ def is_gpu_available(cuda_only=False, min_cuda_compute_capability=None):
     return bool(gpus())
 
 
-__all__ = ["CPU_DEVICE", "PhysicalDevice", "LogicalDevice", "gpus", "canonical_name", "device",
+__all__ = ["CPU_DEVICE", "PhysicalDevice", "LogicalDevice", "gpus", "gpu_unavailable_reason",
+           "place_on_default_gpu",
+           "canonical_name", "device",
            "list_physical_devices", "list_logical_devices", "is_gpu_available"]

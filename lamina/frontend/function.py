@@ -53,6 +53,7 @@ from ..passes.pass_manager import Instrumentation
 from . import dtypes as D
 from .context import ctx, executor_scope
 from .execute import OPS, convert_to_tensor, eager_run_op
+from .gpu_eager import gpu_call
 from .tensor import EagerTensor, Tensor, wrap
 from .tensor_shape import TensorShape
 from .variables import Variable
@@ -133,6 +134,10 @@ class TensorSpec:
 
     def __repr__(self):
         return f"TensorSpec(shape={self.shape}, dtype={self.dtype!r}, name={self.name!r})"
+
+
+def _same(x):
+    return x
 
 
 def _ir_tensor_type(shape, dtype):
@@ -571,14 +576,28 @@ class ConcreteFunction:
 
     # -- calling ----------------------------------------------------------------------------
     def _call_flat(self, leaves):
-        """Run on the input leaves (tensors and Variables, in order, already checked)."""
+        """Run on the input leaves (tensors and Variables, in order, already checked): on the
+        GPU where one of them lives (gpu_eager.gpu_call), else on the CPU."""
+        results = gpu_call(self, leaves)
+        if results is None:
+            return self._call_cpu(leaves)
+        return self._outputs(results, _same)
+
+    def _call_cpu(self, leaves):
+        """_call_flat of CPU tensors (Function's fast path goes straight here)."""
         arrays = [x._array for x in leaves]
         if self.captured_inputs:
             arrays += [x._array for x in self.captured_inputs]
         results = self._entry(*arrays)
         if self._single_output:
             return wrap(results[0])
-        flat = [wrap(results[k]) if k is not None else c
+        return self._outputs(results, wrap)
+
+    def _outputs(self, results, box):
+        """The structured outputs of the function's results, each made a tensor by `box`."""
+        if self._single_output:
+            return box(results[0])
+        flat = [box(results[k]) if k is not None else c
                 for k, c in zip(self._result_index, self._constant_leaves)]
         it = iter(flat)
         return _map_leaves(lambda _: next(it), self.structured_outputs)
@@ -601,13 +620,16 @@ class ConcreteFunction:
     # -- looking at it -----------------------------------------------------------------------
     def ir(self, stage="lamina", debug_info=False):
         """The IR text at `stage` ("lamina", "structured", "loops", "llvm" (the llvm
-        dialect), "llvm-ir" (LLVM IR)), or right after the registered pass named `stage` in
-        the standard pipeline."""
+        dialect), "llvm-ir" (LLVM IR), "gpu" (kernels outlined), "ptx" (their PTX: no GPU
+        needed)), or right after the registered pass named `stage` in the standard
+        pipeline."""
         from ..ir import parse
         from ..lowering import pipeline as P
         if stage == "lamina":
             return self._text if debug_info else self._plain_text
         module = parse(self._text, f"<{self.name}>")
+        if stage in P.GPU_STAGE_NAMES:
+            return P.gpu_ir(module, stage, start="lamina")
         if stage in P.STAGE_NAMES:
             P.lower(module, "llvm" if stage == "llvm-ir" else stage, start="lamina")
             if stage == "llvm-ir":
@@ -827,7 +849,7 @@ class Function:
                 cf = self._fast.get(tuple(fk))
                 if cf is not None:
                     self._recent.append(False)
-                    return cf._call_flat(args)
+                    return cf._call_cpu(args)
         cf, leaves = self._lookup(args, kwargs)
         self._remember_fast(args, kwargs, cf, leaves)
         return cf._call_flat(leaves)

@@ -246,7 +246,8 @@ class AttrDict:
 
     def __init__(self, with_keyword, elided):
         self.with_keyword = with_keyword
-        self.elided = elided  # property names the format prints elsewhere
+        # property (and attribute) names the format prints elsewhere
+        self.elided = elided
 
     def grammar(self, g):
         return '["attributes" attr_dict]' if self.with_keyword else "[attr_dict]"
@@ -268,7 +269,7 @@ class AttrDict:
             if f is not None and f.constraint.is_default(v):
                 continue
             d[k] = v
-        d.update(op.attributes)
+        d.update((k, v) for k, v in op.attributes.items() if k not in self.elided)
         if d:
             if self.with_keyword:
                 p.literal("attributes")
@@ -439,6 +440,7 @@ def compile_format(opdef, text):
                 elems.append(Custom(CUSTOM[name], [fields.get(a[1:], a) if a.startswith("$")
                                                    else a for a in args]))
             elif t in ("attr-dict", "attr-dict-with-keyword"):
+                used_props.update(getattr(opdef.cls, "attributes_printed_elsewhere", ()))
                 elems.append(AttrDict(t == "attr-dict-with-keyword", used_props))
                 i += 1
             elif t == "(":

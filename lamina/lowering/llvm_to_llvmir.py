@@ -753,6 +753,8 @@ class _Function:
             words.append("dso_local")
         words += self.mod.visibility(op)
         head = " ".join(words) + " " + self.mod.cconv(op)
+        if "nvvm.kernel" in op.attributes:  # a CUDA kernel (LLVM's NVPTX calling convention)
+            head += "ptx_kernel "
         ret = self.mod.param_attrs(op, res_attrs[0] if res_attrs is not None and
                                    len(res_attrs.value) else None)
         head += f"{ret}{self.type(ft.result)} {_name('@', op.sym)}({', '.join(params)})"
@@ -855,11 +857,21 @@ class _Function:
             return self._cast(o, short)
         if short is not None and short.startswith("intr."):
             return self._intrinsic(o, short[5:])
+        intrinsic = getattr(o, "llvm_intrinsic", None)
+        if intrinsic is not None:  # ops of target dialects (nvvm) name their intrinsic
+            return self._named_intrinsic(o, intrinsic)
         handler = _HANDLERS.get(name)
         if handler is None:
             raise _err(o, "cannot be converted to LLVM IR: the translation does not know "
                           "this op")
         return handler(self, o)
+
+    def _named_intrinsic(self, o, name):
+        extra = list(getattr(o, "llvm_intrinsic_args", ()))
+        args = [self.typed(v) for v in o.operands] + extra
+        params = [self.type(v.type) for v in o.operands] + [x.split()[0] for x in extra]
+        ret = self.type(o.results[0].type) if o.results else "void"
+        return f"call {ret} {self.mod.intrinsic(name, ret, params)}({', '.join(args)})"
 
     def _int_binary(self, o, opcode):
         head = " ".join([opcode] + _int_flags(o.properties))

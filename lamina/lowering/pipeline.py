@@ -53,3 +53,32 @@ def pipeline_text(start="lamina", to="llvm"):
     begin = 0 if start == "lamina" else order.index(start) + 1
     end = order.index(to) + 1
     return "builtin.module(" + ",".join(p for _, p in STAGES[begin:end]) + ")"
+
+
+# The GPU path branches off after the structured stage: loops without the CPU's tiling and
+# vectorization, parallel loops mapped to kernels and outlined (the "gpu" stage); "ptx" is
+# the PTX of its device code.
+GPU_LOOPS = "bufferize,canonicalize,convert-structured-to-loops,canonicalize,cse"
+GPU_OUTLINE = ("convert-parallel-loops-to-gpu,canonicalize,cse,gpu-kernel-outlining,"
+               "canonicalize,cse")
+GPU_STAGE_NAMES = ("gpu", "ptx")
+
+
+def lower_for_gpu(module, start=None, instrumentation=None):
+    """Lower `module` (at the lamina, structured or loops level) to the gpu stage, in place."""
+    start = start or stage_of(module)
+    if start == "lamina":
+        lower(module, "structured", start="lamina", instrumentation=instrumentation)
+    passes = GPU_OUTLINE if start == "loops" else GPU_LOOPS + "," + GPU_OUTLINE
+    PassManager(parse_pipeline(passes), True, instrumentation).run(module)
+    return module
+
+
+def gpu_ir(module, stage, sm=80, start=None):
+    """The text of `module` at GPU stage `stage` ("gpu", or "ptx": the PTX of each kernel
+    module, headed by its name), lowering it in place."""
+    lower_for_gpu(module, start)
+    if stage == "gpu":
+        return str(module)
+    from .gpu_to_ptx import ptx
+    return "\n".join(f"// gpu.module @{name}\n{text}" for name, text in ptx(module, sm).items())

@@ -264,7 +264,15 @@ def main(argv=None):
             sys.stdout.write(USAGE)
             return 0
         if o["target"] == "gpu":
-            raise UsageError("--target=gpu is not available yet (issue 7)")
+            from ..runtime import cuda
+            if not cuda.devices():
+                sys.stderr.write(f"lamina-run: --target=gpu: no usable GPU: "
+                                 f"{cuda.unavailable_reason()}\n")
+                return 1
+            sys.stderr.write("lamina-run: --target=gpu: running a textual module on the GPU "
+                             "is not implemented yet (lamina-translate --mlir-to-ptx compiles "
+                             "its kernels; lamina.function runs on the GPU)\n")
+            return 1
         _check_libraries(o["libs"])
         name, data = read_input(o["file"])
         err = run(decode(name, data), name, o, sys.stdout)

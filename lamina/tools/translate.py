@@ -12,7 +12,8 @@ USAGE = """usage: lamina-translate [options] [FILE|-]
 Reads MLIR (a file, or standard input) and translates it to another format.
 
   --mlir-to-llvmir           llvm dialect -> LLVM IR text
-  --mlir-to-ptx [--sm=N]     llvm/gpu dialects -> PTX (not available yet)
+  --mlir-to-ptx [--sm=N]     gpu kernels (gpu.launch, gpu.module, or loops) -> PTX for
+                             sm_N (80 by default; 80, 86, 89, 90)
   -o FILE                    output file (default: standard output)
   --split-input-file         translate chunks separated by '// -----' on their own
 """
@@ -44,8 +45,23 @@ def _parse_args(argv):
     return o
 
 
-def _translate(text, name, line_offset):
-    """(LLVM IR, None), or (None, the rendered error)."""
+def _to_ptx(module, sm):
+    """The PTX of every gpu.module of `module` (lowered from any level at or below loops)."""
+    from ..ir import IRError
+    from ..lowering.gpu_to_ptx import ptx
+    from ..lowering.pipeline import stage_of
+    if stage_of(module) in ("lamina", "structured"):
+        from ..lowering.pipeline import lower_for_gpu
+        lower_for_gpu(module)
+    kernels = ptx(module, sm)
+    if not kernels:
+        raise IRError("no GPU code to translate: the module has no gpu.module, gpu.launch or "
+                      "loops that touch memory", module.loc)
+    return "\n".join(f"// gpu.module @{n}\n{text}" for n, text in kernels.items())
+
+
+def _translate(text, name, line_offset, translation="mlir-to-llvmir", sm=80):
+    """(the translation's text, None), or (None, the rendered error)."""
     from ..ir import IRError, verify
     from ..ir.diagnostics import diagnostic_from
     from ..ir.lexer import Source
@@ -55,6 +71,8 @@ def _translate(text, name, line_offset):
     try:
         module = parse_source(source)
         verify(module)
+        if translation == "mlir-to-ptx":
+            return _to_ptx(module, sm), None
         return translate(module), None
     except IRError as e:
         return None, diagnostic_from(e, {name: source})
@@ -74,18 +92,21 @@ def main(argv=None):
             return 0
         if o["translation"] is None:
             raise UsageError("no translation given: use --mlir-to-llvmir")
-        if o["translation"] == "mlir-to-ptx":
-            sys.stderr.write("lamina-translate: error: --mlir-to-ptx is not available yet: the "
-                             "GPU path (issue 7)\n")
-            return 1
-        if o["sm"] is not None:
+        sm = 80
+        if o["translation"] == "mlir-to-ptx" and o["sm"] is not None:
+            from ..lowering.gpu_to_ptx import SUPPORTED_SM
+            if not o["sm"].isdigit() or int(o["sm"]) not in SUPPORTED_SM:
+                raise UsageError(f"--sm={o['sm']}: expected one of "
+                                 f"{', '.join(map(str, SUPPORTED_SM))}")
+            sm = int(o["sm"])
+        elif o["sm"] is not None:
             raise UsageError("--sm goes with --mlir-to-ptx")
         name, data = read_input(o["file"])
         text = decode(name, data)
         outputs = []
         failed = False
         for chunk, offset in chunks(text, o["split"]):
-            out, err = _translate(chunk, name, offset)
+            out, err = _translate(chunk, name, offset, o["translation"], sm)
             if err is not None:
                 sys.stderr.write(err + "\n")
                 failed = True

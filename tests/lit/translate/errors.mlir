@@ -3,12 +3,12 @@
 // shows. Chunks are translated on their own with --split-input-file.
 // RUN: not lamina-translate --mlir-to-llvmir --split-input-file %s 2>&1 | FileCheck %s
 // RUN: not lamina-translate %s 2>&1 | FileCheck %s --check-prefix=NONE
-// RUN: not lamina-translate --mlir-to-ptx --sm=90 %s 2>&1 | FileCheck %s --check-prefix=PTX
+// RUN: not lamina-translate --mlir-to-ptx --sm=90 --split-input-file %s 2>&1 | FileCheck %s --check-prefix=PTX
 // RUN: not lamina-translate --mlir-to-llvmir %s.missing 2>&1 | FileCheck %s --check-prefix=MISSING
 
 // CHECK-NOT: Traceback
 // NONE: lamina-translate: no translation given: use --mlir-to-llvmir
-// PTX: lamina-translate: error: --mlir-to-ptx is not available yet: the GPU path (issue 7)
+// PTX: errors.mlir:{{.*}}: error: no GPU code to translate
 // MISSING: lamina-translate: No such file or directory: {{.*}}errors.mlir.missing
 
 // CHECK: errors.mlir:[[# @LINE + 2]]:{{[0-9]+}}: error: 'func.func' op cannot be converted to LLVM IR
