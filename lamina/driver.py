@@ -10,7 +10,7 @@ from .ir import parse
 from .ir import types as T
 from .lowering.pipeline import lower, stage_of
 from .passes.buffer_results_to_out_params import OUT_PARAMS
-from .runtime import jit, print_utils, rng, runner_utils
+from .runtime import jit, parallel, print_utils, rng, runner_utils
 from .runtime.cache import CACHE, make_key
 from .runtime.calling import Entry
 
@@ -98,7 +98,8 @@ class Executable:
         if meta.get("status"):
             exports.append(STATUS)
         runtime = meta.get("runtime", ())
-        imports = {**runner_utils.addresses(runtime), **print_utils.addresses(runtime)}
+        imports = {**runner_utils.addresses(runtime), **print_utils.addresses(runtime),
+                   **parallel.addresses(runtime)}
         if meta.get("rng"):
             imports[rng.SYMBOL] = rng.ADDRESS
         self.library = jit.Library(obj, exports, imports)
@@ -139,7 +140,8 @@ def compile_module(module, key_text=None, cache=CACHE, instrumentation=None, opt
                if op.properties.get("sym_name") is not None}
     runtime = sorted(op.sym for op in module.regions[0].blocks[0]
                      if op.name == "llvm.func" and op.is_declaration
-                     and (op.sym in runner_utils.SYMBOLS or op.sym in print_utils.SYMBOLS))
+                     and (op.sym in runner_utils.SYMBOLS or op.sym in print_utils.SYMBOLS
+                          or op.sym in parallel.SYMBOLS))
     if rng.SYMBOL in symbols:
         _bind_rng_state(module)
     obj = jit.compile_ir(translate(module), opt_level)

@@ -8,10 +8,12 @@ from ..ir import types as T
 from ..passes import PassManager, parse_pipeline
 
 STAGES = (
-    ("structured", "convert-lamina-to-structured,canonicalize,cse"),
-    ("loops", "bufferize,canonicalize,convert-structured-to-loops,canonicalize,cse,"
-               "func.func(promote-buffers-to-stack),buffer-results-to-out-params"),
-    ("llvm", "convert-loops-to-llvm,canonicalize,cse"),
+    ("structured", "convert-lamina-to-structured,canonicalize,cse,structured-fuse"),
+    ("loops", "bufferize,canonicalize,structured-vectorize,convert-structured-to-loops,"
+               "canonicalize,cse,func.func(promote-buffers-to-stack),"
+               "buffer-results-to-out-params"),
+    ("llvm", "outline-parallel-loops,convert-loops-to-llvm,convert-parallel-calls,canonicalize,"
+             "cse"),
 )
 STAGE_NAMES = ("lamina",) + tuple(s for s, _ in STAGES) + ("llvm-ir",)
 

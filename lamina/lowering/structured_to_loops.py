@@ -85,10 +85,18 @@ def lower_generic(rw, op):
         raise IRError("structured.generic must be bufferized (memref operands, no results) "
                       "before convert-structured-to-loops", op.loc)
     rw.set_insertion_point_before(op)
-    bounds = loop_bounds(rw, op)
+    ivs = loop_nest(rw, op, loop_bounds(rw, op))
+    emit_body(rw, op, ivs)
+    op.erase()
+
+
+def loop_nest(rw, op, bounds, skip=None):
+    """The loops of `op` but loop `skip` (whose index is left None): an scf.parallel over the
+    parallel ones, scf.for loops over the reductions inside it. Returns the loop indices and
+    leaves `rw` inserting in the innermost body."""
     its = op.iterators
-    par = [d for d, it in enumerate(its) if it == PARALLEL]
-    red = [d for d, it in enumerate(its) if it != PARALLEL]
+    par = [d for d, it in enumerate(its) if it == PARALLEL and d != skip]
+    red = [d for d, it in enumerate(its) if it != PARALLEL and d != skip]
     zero = index_const(rw, 0)
     one = index_const(rw, 1)
     ivs = [None] * len(its)
@@ -102,11 +110,12 @@ def lower_generic(rw, op):
         f = rw.insert(_op("scf.for").build(zero, bounds[d], one, loc=op.loc))
         ivs[d] = f.induction_var
         rw.set_insertion_point_before(f.body.last)
-    _emit_body(rw, op, ivs)
-    op.erase()
+    return ivs
 
 
-def _emit_body(rw, op, ivs):
+def emit_body(rw, op, ivs):
+    """One iteration of generic `op` at loop indices `ivs`: load the elements its body reads,
+    clone the body, store what it yields."""
     block = op.block
     ins = list(op.inputs)
     outs = list(op.outputs)
