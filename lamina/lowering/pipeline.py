@@ -9,8 +9,8 @@ from ..passes import PassManager, parse_pipeline
 
 STAGES = (
     ("structured", "convert-lamina-to-structured,canonicalize,cse,structured-fuse"),
-    ("loops", "bufferize,canonicalize,structured-vectorize,convert-structured-to-loops,"
-               "canonicalize,cse,func.func(promote-buffers-to-stack),"
+    ("loops", "bufferize,canonicalize,structured-tile,structured-vectorize,"
+               "convert-structured-to-loops,canonicalize,cse,func.func(promote-buffers-to-stack),"
                "buffer-results-to-out-params"),
     ("llvm", "outline-parallel-loops,convert-loops-to-llvm,convert-parallel-calls,canonicalize,"
              "cse"),
