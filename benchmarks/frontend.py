@@ -38,6 +38,16 @@ def matmul_many(tf, tensor):
     return accum
 
 
+def _staged(tf, scale=None):
+    """A new function staging matmul_many (times `scale`). A def, not a lambda: autograph
+    converts a def and what it calls (the tf.range loop becomes one lamina.while), not a
+    lambda, whose call of matmul_many would unroll the loop 100 times."""
+    def staged(t):
+        r = matmul_many(tf, t)
+        return r if scale is None else r * scale
+    return staged
+
+
 def numpy_matmul_many(x):
     accum = x
     for _ in range(100):
@@ -46,7 +56,7 @@ def numpy_matmul_many(x):
 
 
 def bench_matmul_many(tf, np, args):
-    staged = tf.function(lambda t: matmul_many(tf, t))
+    staged = tf.function(_staged(tf))
     x = tf.ones([2, 2]) * 0.5
     xn = np.full((2, 2), 0.5, np.float32)
     want = numpy_matmul_many(xn)
@@ -92,7 +102,7 @@ def child():
     import numpy as np
     import lamina as tf
     t1 = time.perf_counter()
-    f = tf.function(lambda t: matmul_many(tf, t))
+    f = tf.function(_staged(tf))
     r = f(tf.ones([2, 2]) * 0.5)
     t2 = time.perf_counter()
     assert np.allclose(r.numpy(), numpy_matmul_many(np.full((2, 2), 0.5, np.float32)))
@@ -118,7 +128,7 @@ def bench_latency(tf, np, args):
     for i in range(3 if args.quick else 7):
         # a distinct function each time: its constant differs, so nothing is cached
         c = 1.0 + i / 1000 + time.time() % 1
-        f = tf.function(lambda t, c=c: matmul_many(tf, t) * c)
+        f = tf.function(_staged(tf, c))
         t0 = time.perf_counter()
         f(tf.ones([2, 2]))
         warm_first.append(time.perf_counter() - t0)

@@ -4,12 +4,11 @@ object cache), load, and wrap each public function in a runtime Entry."""
 from __future__ import annotations
 
 import functools
+import re
 
 from .dialects.lamina_ops.state import VariableType
 from .ir import parse
 from .ir import types as T
-from .lowering.pipeline import lower, stage_of
-from .passes.buffer_results_to_out_params import OUT_PARAMS
 from .runtime import jit, parallel, print_utils, rng, runner_utils
 from .runtime.cache import CACHE, make_key
 from .runtime.calling import Entry
@@ -53,6 +52,7 @@ def _signatures(module, source):
     as text (the results in their original order, out params included), element types as the
     source module gave them, the indices of the arguments that are variables (updated in
     place), and the results passed as out params (buffer-results-to-out-params)."""
+    from .passes.buffer_results_to_out_params import OUT_PARAMS
     out = {}
     for op in _public_functions(module):
         ft = op.type
@@ -77,11 +77,33 @@ def _types(texts):
     return list(_parse_types(tuple(texts)))
 
 
+_ELEMENT = re.compile(r"(bf16|f16|f32|f64)|index|([su]?)i(\d+)")
+_MEMREF = re.compile(r"memref<((?:(?:\d+|\?)x)*)([a-z0-9]+)>")
+
+
+def _simple_type(text):
+    """The type of `text` where it is a scalar or an identity-layout memref (what function
+    boundaries have), without the parser, or None."""
+    m = _MEMREF.fullmatch(text)
+    shape = None
+    if m is not None:
+        shape = [T.DYNAMIC if d == "?" else int(d) for d in m.group(1).split("x")[:-1]]
+        text = m.group(2)
+    e = _ELEMENT.fullmatch(text)
+    if e is None:
+        return None
+    et = T.FloatType(e.group(1)) if e.group(1) else T.index if e.group(3) is None else \
+        T.IntegerType(int(e.group(3)), e.group(2) or "")
+    return et if shape is None else T.MemRefType(shape, et)
+
+
 @functools.lru_cache(maxsize=1024)
 def _parse_types(texts):
-    """Types from their text (memoized: a cache hit must not pay for the parser)."""
-    if not texts:
-        return ()
+    """Types from their text (memoized). The common ones are decoded directly: a fresh
+    process's cache hit must not pay for loading the parser's tables."""
+    simple = [_simple_type(t) for t in texts]
+    if None not in simple:
+        return tuple(simple)
     m = parse("func.func private @sig(" + ", ".join(texts) + ")")
     return tuple(m.regions[0].blocks[0].first.type.inputs)
 
@@ -130,7 +152,10 @@ def compile_module(module, key_text=None, cache=CACHE, instrumentation=None, opt
     if hit is not None:
         obj, meta = hit
         return Executable(obj, meta, exports)
+    # the compiler is imported on a cache miss only: a fresh process whose code is cached
+    # does not load it
     from .lowering.llvm_to_llvmir import translate
+    from .lowering.pipeline import lower, stage_of
     source = _source_signatures(module)
     if stage_of(module) != "llvm":
         lower(module, "loops", instrumentation=instrumentation)

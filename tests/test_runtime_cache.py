@@ -22,6 +22,7 @@ import pytest
 
 import lamina  # noqa: F401  (registers every dialect)
 from lamina import driver, ir
+from lamina.lowering import pipeline
 from lamina.driver import compile_module
 from lamina.runtime import cache as C
 from lamina.runtime import jit
@@ -100,7 +101,7 @@ def test_disk_entry_serves_a_cache_without_memory(cache_root, monkeypatch):
 
     def no_lowering(*args, **kwargs):
         raise AssertionError("a cache hit must not lower")
-    monkeypatch.setattr(driver, "lower", no_lowering)
+    monkeypatch.setattr(pipeline, "lower", no_lowering)
     run_add3(C.ObjectCache())  # empty memory: from disk
     assert compiles.count == 1
 
@@ -127,7 +128,8 @@ if sys.argv[1] == "hit":
     def fail(*a, **k):
         raise SystemExit("compiled: " + sys.argv[1])
     jit.compile_ir = fail
-    driver.lower = fail
+    from lamina.lowering import pipeline
+    pipeline.lower = fail
 ex = driver.compile_module(ir.parse(text))
 (r,) = ex.entries["f"](np.ones((2, 2), np.float32))
 assert (r == 3).all(), r
@@ -422,3 +424,14 @@ def test_full_disk_leaves_no_temporary_file(cache_root, monkeypatch):
     monkeypatch.setattr(C.os, "fdopen", lambda fd, mode: Full(real(fd, mode)))
     run_add3(C.ObjectCache())
     assert not entries(cache_root) and not leftovers(cache_root)
+
+
+@pytest.mark.parametrize("text", ["memref<2x2xf32>", "memref<?x3xui8>", "memref<i1>", "f32",
+                                  "i64", "index", "bf16", "si8", "memref<4x?xindex>",
+                                  "memref<2xf16>"])
+def test_signature_types_decode_without_the_parser(text):
+    """A cache hit decodes its signatures' types directly (no parser tables to load), as the
+    parser reads them; other types go through the parser."""
+    parsed = ir.parse(f"func.func private @s({text})").regions[0].blocks[0].first.type.inputs
+    assert driver._simple_type(text) == parsed[0]
+    assert driver._simple_type("memref<2xf32, strided<[2]>>") is None
