@@ -84,7 +84,9 @@ def _peers():
         tf = importlib.import_module("tensorflow")
         mm = tf.function(lambda a, b: tf.matmul(a, b), jit_compile=True)
         cv = tf.function(lambda x, w: tf.nn.conv2d(x, w, 1, "SAME"), jit_compile=True)
-        out["tensorflow"] = (lambda a, b: mm(a, b).numpy(), lambda x, w: cv(x, w).numpy())
+        # (defaults bind this framework's mm and cv: the names are reassigned below)
+        out["tensorflow"] = (lambda a, b, mm=mm: mm(a, b).numpy(),
+                             lambda x, w, cv=cv: cv(x, w).numpy())
     except Exception:  # noqa: BLE001  (not installed, or broken: not measured)
         pass
     try:
@@ -92,8 +94,8 @@ def _peers():
         mm = jax.jit(lambda a, b: a @ b)
         cv = jax.jit(lambda x, w: jax.lax.conv_general_dilated(
             x, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")))
-        out["jax"] = (lambda a, b: mm(a, b).block_until_ready(),
-                      lambda x, w: cv(x, w).block_until_ready())
+        out["jax"] = (lambda a, b, mm=mm: mm(a, b).block_until_ready(),
+                      lambda x, w, cv=cv: cv(x, w).block_until_ready())
     except Exception:  # noqa: BLE001
         pass
     try:
