@@ -77,6 +77,46 @@ def best_time(f, args, repeat, cpu=None):
     return best
 
 
+def _peer_conv_gradients(name, xs, ws):
+    """(d/dfilter(x, dy), d/dinput(w, dy)) of the SAME stride-1 conv2d in peer `name`."""
+    if name == "tensorflow":
+        tf = importlib.import_module("tensorflow")
+        df = tf.function(lambda x, dy: tf.raw_ops.Conv2DBackpropFilter(
+            input=x, filter_sizes=list(ws), out_backprop=dy, strides=[1, 1, 1, 1],
+            padding="SAME"), jit_compile=True)
+        di = tf.function(lambda w, dy: tf.raw_ops.Conv2DBackpropInput(
+            input_sizes=list(xs), filter=w, out_backprop=dy, strides=[1, 1, 1, 1],
+            padding="SAME"), jit_compile=True)
+        return (lambda x, dy: df(x, dy).numpy(), lambda w, dy: di(w, dy).numpy())
+    if name == "jax":
+        jax = importlib.import_module("jax")
+
+        def conv(x, w):
+            return jax.lax.conv_general_dilated(x, w, (1, 1), "SAME",
+                                                dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        w0, x0 = np.zeros(ws, np.float32), np.zeros(xs, np.float32)
+        df = jax.jit(lambda x, dy: jax.vjp(lambda w: conv(x, w), w0)[1](dy)[0])
+        di = jax.jit(lambda w, dy: jax.vjp(lambda x: conv(x, w), x0)[1](dy)[0])
+        return (lambda x, dy: df(x, dy).block_until_ready(),
+                lambda w, dy: di(w, dy).block_until_ready())
+    if name == "torch":
+        torch = importlib.import_module("torch")
+        nchw = (xs[0], xs[3], xs[1], xs[2])
+        oihw = (ws[3], ws[2], ws[0], ws[1])
+
+        def df(x, dy):
+            return torch.nn.grad.conv2d_weight(torch.from_numpy(x).permute(0, 3, 1, 2), oihw,
+                                               torch.from_numpy(dy).permute(0, 3, 1, 2),
+                                               padding=ws[0] // 2)
+
+        def di(w, dy):
+            return torch.nn.grad.conv2d_input(nchw, torch.from_numpy(w).permute(3, 2, 0, 1),
+                                              torch.from_numpy(dy).permute(0, 3, 1, 2),
+                                              padding=ws[0] // 2)
+        return df, di
+    return None
+
+
 def _peers():
     """name -> (matmul fn, conv fn) of the peer frameworks that import."""
     out = {}
@@ -195,12 +235,17 @@ def main(argv=None):
         grads = conv_gradients(xs, ws)
         if grads is not None:
             dy = rng.standard_normal(xs[:3] + ws[3:]).astype(np.float32)
-            for what, f, fargs in (("d/dfilter", grads[0], (x, dy)),
-                                   ("d/dinput", grads[1], (w, dy))):
+            pgrads = {pname: g for pname in peers
+                      for g in [_peer_conv_gradients(pname, xs, ws)] if g is not None}
+            for k, (what, f, fargs) in enumerate((("d/dfilter", grads[0], (x, dy)),
+                                                  ("d/dinput", grads[1], (w, dy)))):
                 cpu = []
-                rows.append({"workload": f"{name} {what}",
-                             "lamina": flops / best_time(f, fargs, repeat, cpu),
-                             "per cpu-s": flops / cpu[0]})
+                row = {"workload": f"{name} {what}",
+                       "lamina": flops / best_time(f, fargs, repeat, cpu),
+                       "per cpu-s": flops / cpu[0]}
+                for pname, pg in pgrads.items():
+                    row[pname] = flops / best_time(pg[k], fargs, repeat)
+                rows.append(row)
     if args.untiled:
         for r in rows:
             print(f"UNTILED {r['workload']} {r['lamina'] / 1e9:.2f}")
