@@ -10,7 +10,8 @@ from ..passes import PassManager, parse_pipeline
 STAGES = (
     ("structured", "convert-lamina-to-structured,canonicalize,cse,structured-fuse"),
     ("loops", "bufferize,canonicalize,structured-tile,structured-vectorize,"
-               "convert-structured-to-loops,canonicalize,cse,func.func(promote-buffers-to-stack),"
+               "convert-structured-to-loops,canonicalize,cse,"
+               "func.func(promote-buffers-to-stack,reuse-freed-buffers),"
                "buffer-results-to-out-params"),
     ("llvm", "outline-parallel-loops,convert-loops-to-llvm,convert-parallel-calls,canonicalize,"
              "cse"),

@@ -8,6 +8,7 @@ from . import generic  # noqa: F401  (registers canonicalize, cse, dce, inline, 
 from . import autodiff  # noqa: F401  (registers autodiff)
 from . import promote_buffers_to_stack  # noqa: F401
 from . import buffer_results_to_out_params  # noqa: F401
+from . import reuse_freed_buffers  # noqa: F401
 
 __all__ = ["PASSES", "Instrumentation", "OpPassManager", "Pass", "PassFailure", "PassManager",
            "parse_pipeline", "register_pass", "run_pipeline", "apply_patterns_greedily"]
