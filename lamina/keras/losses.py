@@ -219,28 +219,34 @@ _CLASSES = {c.__name__: c for c in (SparseCategoricalCrossentropy, CategoricalCr
                                     BinaryCrossentropy, MeanSquaredError, MeanAbsoluteError)}
 
 
+def lookup(identifier, functions, classes, kind, noun):
+    """What a name, a config dict or an object names among `functions` and `classes` (Keras's
+    `get` of losses and metrics; `kind` and `noun` word its errors as Keras does)."""
+    if isinstance(identifier, str):
+        f = functions.get(identifier)
+        if f is not None:
+            return f
+        c = classes.get(identifier)
+        if c is not None:
+            return c()
+        raise ValueError(f"Unknown {kind} function: '{identifier}'. Please ensure you are "
+                         f"using a `keras.utils.custom_object_scope` and that this object is "
+                         f"included in the scope.")
+    if isinstance(identifier, dict):
+        c = classes.get(identifier.get("class_name"))
+        if c is None:
+            raise ValueError(f"Unknown {kind} config: {identifier!r}")
+        return c.from_config(identifier.get("config", {}))
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret {noun} identifier: {identifier!r}")
+
+
 def get(identifier):
     """A loss function or object from a name, a config dict, or itself."""
     if identifier is None:
         return None
-    if isinstance(identifier, str):
-        f = _FUNCTIONS.get(identifier)
-        if f is not None:
-            return f
-        c = _CLASSES.get(identifier)
-        if c is not None:
-            return c()
-        raise ValueError(f"Unknown loss function: '{identifier}'. Please ensure you are using "
-                         f"a `keras.utils.custom_object_scope` and that this object is "
-                         f"included in the scope.")
-    if isinstance(identifier, dict):
-        c = _CLASSES.get(identifier.get("class_name"))
-        if c is None:
-            raise ValueError(f"Unknown loss config: {identifier!r}")
-        return c.from_config(identifier.get("config", {}))
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret loss function identifier: {identifier!r}")
+    return lookup(identifier, _FUNCTIONS, _CLASSES, "loss", "loss function")
 
 
 def serialize(loss):

@@ -223,24 +223,7 @@ _CLASSES = {c.__name__: c for c in (Mean, Sum, Accuracy, BinaryAccuracy, Categor
 
 def get(identifier):
     """A metric object or function from a name, a config dict, or itself."""
-    if isinstance(identifier, str):
-        f = _FUNCTIONS.get(identifier)
-        if f is not None:
-            return f
-        c = _CLASSES.get(identifier)
-        if c is not None:
-            return c()
-        raise ValueError(f"Unknown metric function: '{identifier}'. Please ensure you are "
-                         f"using a `keras.utils.custom_object_scope` and that this object is "
-                         f"included in the scope.")
-    if isinstance(identifier, dict):
-        c = _CLASSES.get(identifier.get("class_name"))
-        if c is None:
-            raise ValueError(f"Unknown metric config: {identifier!r}")
-        return c.from_config(identifier.get("config", {}))
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+    return losses.lookup(identifier, _FUNCTIONS, _CLASSES, "metric", "metric")
 
 
 def serialize(metric):

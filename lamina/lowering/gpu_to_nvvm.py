@@ -19,15 +19,14 @@ from ..ir import IRError
 from ..ir import types as T
 from ..ir.attributes import StringAttr, UnitAttr
 from ..ir.builtin import ModuleOp, UnrealizedConversionCastOp
-from ..ir.core import Block
 from ..passes import Pass, register_pass
 from ..passes.conversion import apply_conversion, reconcile_casts
 from .gpu_math_approximations import expand as expand_math
 from .scf_to_cf import ConvertSCFToCF
 from .to_llvm import PATTERNS, TYPES
 from .to_llvm.cf import module_of
-from .to_llvm.common import AppendBuilder, Descriptor, const, ins, llvm_element
-from .to_llvm.func import expand, pack
+from .to_llvm.common import Descriptor, const, ins, llvm_element
+from .to_llvm.func import adopt_body, expand, merge_entry
 
 TRIPLE = "nvptx64-nvidia-cuda"
 DATA_LAYOUT = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
@@ -127,24 +126,8 @@ def _kernel(op, operands, rw):
     lf = L.LLVMFuncOp.build(op.sym, L.LLVMFunctionType(L.void, params), declaration=True,
                             loc=op.loc)
     lf.attributes["nvvm.kernel"] = UnitAttr()
-    region = op.regions[0]
-    blocks = list(region.blocks)
-    for b in blocks:
-        region.blocks.remove(b)
-        lf.regions[0].add_block(b)
-    old_entry = blocks[0]
-    entry = Block(params)
-    lf.regions[0].add_block(entry, 0)
-    b = AppendBuilder(entry)
-    k = 0
     n_in = len(ft.inputs)
-    for a, t in zip(list(old_entry.args[:n_in]), ft.inputs):
-        n = len(expand(t))
-        v = pack(b, t, entry.args[k:k + n])
-        k += n
-        if v.type != a.type:
-            v = ins(b, UnrealizedConversionCastOp([v], result_types=[a.type]))
-        a.replace_all_uses_with(v)
+    b, old_entry, blocks = adopt_body(op, lf, params, ft.inputs)
     for i, a in enumerate(list(old_entry.args[n_in:])):
         t = a.type
         name = _workgroup_global(module, op, i, t)
@@ -155,13 +138,7 @@ def _kernel(op, operands, rw):
         d = Descriptor.build(b, flat, p, p, offset, list(t.shape), strides)
         a.replace_all_uses_with(ins(b, UnrealizedConversionCastOp([d.value],
                                                                   result_types=[t])))
-    o = old_entry.first
-    while o is not None:
-        nxt = o.next
-        old_entry._unlink(o)
-        entry.append(o)
-        o = nxt
-    lf.regions[0].remove_block(old_entry)
+    merge_entry(lf, old_entry)
     for blk in blocks[1:]:
         rw.convert_block_signature(blk)
     rw.insert(lf)

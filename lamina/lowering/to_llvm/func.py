@@ -115,23 +115,44 @@ def _func(op, operands, rw):
         if k != CIFACE:
             lf.attributes[k] = v
     rw.insert(lf)
+    _, old_entry, blocks = adopt_body(op, lf, params, ft.inputs)
+    merge_entry(lf, old_entry)
+    for blk in blocks[1:]:
+        rw.convert_block_signature(blk)
+    if not private:
+        rw.insert(_packed_wrapper(name, params, result_type(ft.results)))
+    op.erase()
+
+
+def adopt_body(op, lf, params, inputs):
+    """Move the body of function-like `op` into llvm.func `lf`, under a new entry block that
+    takes the expanded `params`: the old entry's first len(inputs) arguments (of types
+    `inputs`) are packed from them. Returns (a builder at the new entry's end, the old entry
+    block, the moved blocks); the caller binds any other argument of the old entry, then
+    calls merge_entry."""
     region = op.regions[0]
     blocks = list(region.blocks)
-    for b in blocks:
-        region.blocks.remove(b)
-        lf.regions[0].add_block(b)
+    for blk in blocks:
+        region.blocks.remove(blk)
+        lf.regions[0].add_block(blk)
     old_entry = blocks[0]
     entry = Block(params)
     lf.regions[0].add_block(entry, 0)
     b = AppendBuilder(entry)
     k = 0
-    for a, t in zip(list(old_entry.args), ft.inputs):
+    for a, t in zip(list(old_entry.args[:len(inputs)]), inputs):
         n = len(expand(t))
         v = pack(b, t, entry.args[k:k + n])
         k += n
         if v.type != a.type:
             v = ins(b, UnrealizedConversionCastOp([v], result_types=[a.type]))
         a.replace_all_uses_with(v)
+    return b, old_entry, blocks
+
+
+def merge_entry(lf, old_entry):
+    """The ops of `old_entry` (whose arguments are all replaced) appended to `lf`'s entry."""
+    entry = lf.regions[0].blocks[0]
     o = old_entry.first
     while o is not None:
         nxt = o.next
@@ -139,11 +160,6 @@ def _func(op, operands, rw):
         entry.append(o)
         o = nxt
     lf.regions[0].remove_block(old_entry)
-    for blk in blocks[1:]:
-        rw.convert_block_signature(blk)
-    if not private:
-        rw.insert(_packed_wrapper(name, params, result_type(ft.results)))
-    op.erase()
 
 
 def _packed_wrapper(name, params, ret):
