@@ -382,3 +382,15 @@ def test_derivative_ops_run_eagerly_through_the_op_table():
     np.testing.assert_array_equal(got.numpy(), [[0, 0, 0], [1, 1, 1]])
     assert [OPS[c].name for c in GRAD_OPS] == ["Conv2DBackpropInput", "Conv2DBackpropFilter",
                                               "MaxPoolGrad", "MaxPoolGradGrad", "AvgPoolGrad"]
+
+
+def test_input_gradient_needs_a_static_window():
+    """conv2d_backprop_input's lowering gathers over the filter's static window: a dynamic
+    height or width is rejected rather than computed wrong."""
+    text = ("func.func @f(%s: tensor<4xi64>, %w: tensor<?x?x2x3xf32>, %dy: tensor<1x4x4x3xf32>)"
+            " -> tensor<1x4x4x2xf32> {\n"
+            "  %0 = lamina.conv2d_backprop_input %s, %w, %dy strides = [1, 1] padding = SAME : "
+            "(tensor<4xi64>, tensor<?x?x2x3xf32>, tensor<1x4x4x3xf32>) -> tensor<1x4x4x2xf32>\n"
+            "  return %0 : tensor<1x4x4x2xf32>\n}")
+    with pytest.raises(ir.IRError, match="height and width must be static"):
+        ir.verify(ir.parse(text))

@@ -307,6 +307,11 @@ class Conv2DBackpropInputOp(SizedResultOp, _ConvOp):
         s = self.input_sizes.type
         if s.rank != 1 or s.element_type.__class__ is not T.IntegerType:
             raise self.error(f"input_sizes must be a 1-D tensor of integers, got {s}")
+        f = self.filter.type
+        if DYNAMIC in f.shape[:2]:
+            # the lowering gathers over the window's static extent (a dynamic one gave wrong
+            # results)
+            raise self.error(f"the filter's height and width must be static, got {f}")
         _check_backprop(self, self.output.type, self.filter.type, self.out_backprop.type, s)
 
     @kernel
