@@ -550,6 +550,29 @@ def test_compare_mode_names_the_first_op_that_differs(compare_mode, monkeypatch)
     assert "lamina.exp" in msg
 
 
+def test_compare_mode_checks_the_outputs_past_control_flow(compare_mode, monkeypatch):
+    """Inside a loop the eager run's ops are Python's iterations, not matched one by one;
+    a difference there still shows in the outputs, which are compared."""
+    from lamina.dialects.lamina_ops import elementwise as E
+    from lamina.frontend.function import ShadowMismatchError
+
+    @tf.function
+    def f(x):
+        i = tf.constant(0)
+        while i < 3:
+            x = tf.exp(x) * 0.5
+            i += 1
+        return x
+
+    r = f(tf.constant([0.1, 0.2]))  # agreeing runs pass
+    assert r.shape == (2,)
+    exp = OPS[E.ExpOp].fn
+    monkeypatch.setattr(OPS[E.ExpOp], "fn", lambda a: exp(a) + 1e-2)  # a "miscompile"
+    with pytest.raises(ShadowMismatchError, match=r"in f, output #0 differs .* \(after control "
+                                                  r"flow"):
+        f(tf.constant([0.1, 0.2]))
+
+
 # -- odd shapes of functions ----------------------------------------------------------------------
 
 def test_functions_that_only_return_their_arguments_or_nothing():

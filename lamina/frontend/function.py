@@ -886,6 +886,17 @@ class Function:
                         f"{cf.step_where[i]}: in {self._name}, op #{i} (result #{k}) differs "
                         f"between compiled and eager execution: {problem}\n"
                         f"  {cf.step_text[i]}")
+        # past control flow the two runs' ops are not matched one by one: the outputs are
+        got_leaves, want_leaves = [], []
+        _flatten(out, got_leaves, [])
+        _flatten(want, want_leaves, [])
+        for k, (g, e) in enumerate(zip(got_leaves, want_leaves)):
+            problem = _difference(g, e) if isinstance(e, Tensor) else None
+            if problem:
+                raise ShadowMismatchError(
+                    f"in {self._name}, output #{k} differs between compiled and eager "
+                    f"execution (after control flow, whose ops are not compared one by one): "
+                    f"{problem}")
         return want
 
     def __repr__(self):
