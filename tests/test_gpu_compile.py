@@ -227,3 +227,23 @@ def test_discovery_reasons(monkeypatch, sms, found, reason):
     got, why = cuda._discover()
     assert got == found
     assert (why is None) if reason is None else why.startswith(reason)
+
+
+def _compiled_ops_groups():
+    import test_compiled_ops
+    return test_compiled_ops.GROUPS
+
+
+@pytest.mark.parametrize("name", list(_compiled_ops_groups()))
+def test_every_lamina_op_assembles_for_both_architectures(name):
+    """The functions of test_compiled_ops (every lamina op, its dtypes and dynamic shapes)
+    lowered for the GPU: their PTX assembles with nvJitLink for sm_80 and sm_90 (the groups
+    the GPU path does not run yet are test_gpu_emulated's NOT_ON_GPU, with the reason)."""
+    from test_gpu_emulated import NOT_ON_GPU
+    if name in NOT_ON_GPU:
+        pytest.skip(NOT_ON_GPU[name])
+    m = ir.parse(_compiled_ops_groups()[name].text())
+    lower_for_gpu(m)
+    for sm in SMS:
+        for text in ptx(m, sm).values():  # (an op that only moves data may need no kernel)
+            assemble(text, sm)
