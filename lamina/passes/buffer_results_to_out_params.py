@@ -18,7 +18,6 @@ runtime can put the results back in order.
 from __future__ import annotations
 
 from ..dialects import memref
-from ..dialects.func import ReturnOp
 from ..ir import types as T
 from ..ir.attributes import ArrayAttr, IntegerAttr, TypeAttr
 from .generic import referenced_symbols
@@ -82,8 +81,7 @@ def convert(func):
     for b in released:
         entry.insert_before(ret, memref.DeallocOp(b, loc=ret.loc))
     keep = [v for i, v in enumerate(values) if i not in chosen]
-    entry.insert_before(ret, ReturnOp(keep, loc=ret.loc))
-    ret.erase()
+    ret.set_operands(keep)
     ft = func.type
     func.properties["function_type"] = TypeAttr(T.FunctionType(
         list(ft.inputs) + [values[i].type for i in chosen], [v.type for v in keep]))
