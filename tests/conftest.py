@@ -21,6 +21,9 @@ TOOLS = TESTS / "tools"
 # one RUN command may take this long before the test fails (a hang is a failure, not a stall)
 RUN_TIMEOUT_S = 120
 
+# every pass's output is verified in tests, not only each pipeline's (lamina.lowering.pipeline)
+os.environ.setdefault("LAMINA_VERIFY_EACH", "1")
+
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

@@ -4,6 +4,8 @@ shows, `LAMINA_DUMP_IR` writes and `lamina-opt` runs are one and the same."""
 
 from __future__ import annotations
 
+import os
+
 from ..ir import types as T
 from ..passes import PassManager, parse_pipeline
 
@@ -13,9 +15,15 @@ STAGES = (
                "convert-structured-to-loops,canonicalize,cse,"
                "func.func(promote-buffers-to-stack,reuse-freed-buffers),"
                "buffer-results-to-out-params"),
-    ("llvm", "outline-parallel-loops,convert-loops-to-llvm,convert-parallel-calls,canonicalize,"
-             "cse"),
+    # no canonicalize or cse after the conversion, as in upstream's lowerings to LLVM: LLVM's
+    # own pipeline does that work, and doing it here cost a tenth of a compile
+    ("llvm", "outline-parallel-loops,convert-loops-to-llvm,convert-parallel-calls"),
 )
+# Verifying after every pass (MLIR's default, and lamina-opt's) took a third of a new
+# function's compile time; compiling verifies each pipeline's result instead, and
+# LAMINA_VERIFY_EACH=1 (which the test suite sets) verifies after every pass again.
+VERIFY_EACH = os.environ.get("LAMINA_VERIFY_EACH", "0") not in ("", "0")
+
 STAGE_NAMES = ("lamina",) + tuple(s for s, _ in STAGES) + ("llvm-ir",)
 
 
@@ -47,7 +55,7 @@ def lower(module, to="llvm", start=None, instrumentation=None):
     end = order.index(to) + 1
     passes = ",".join(p for _, p in STAGES[begin:end])
     if passes:
-        PassManager(parse_pipeline(passes), True, instrumentation).run(module)
+        PassManager(parse_pipeline(passes), VERIFY_EACH, instrumentation).run(module)
     return module
 
 
@@ -73,7 +81,7 @@ def lower_for_gpu(module, start=None, instrumentation=None):
     if start == "lamina":
         lower(module, "structured", start="lamina", instrumentation=instrumentation)
     passes = GPU_OUTLINE if start == "loops" else GPU_LOOPS + "," + GPU_OUTLINE
-    PassManager(parse_pipeline(passes), True, instrumentation).run(module)
+    PassManager(parse_pipeline(passes), VERIFY_EACH, instrumentation).run(module)
     return module
 
 

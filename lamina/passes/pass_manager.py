@@ -246,7 +246,8 @@ def _tree_path(op):
 
 class PassManager:
     """Runs a pipeline on a module. `verify_each` (default on) verifies after every pass and
-    turns a verifier error into a PassFailure naming the pass, with the IR written to a file."""
+    turns a verifier error into a PassFailure naming the pass, with the IR written to a file;
+    off, the module is verified once, after the whole pipeline."""
 
     def __init__(self, pipeline="builtin.module()", verify_each=True, instrumentation=None):
         self.root = parse_pipeline(pipeline) if isinstance(pipeline, str) else pipeline
@@ -258,6 +259,8 @@ class PassManager:
             raise PassFailure(f"can't run '{self.root.op_name}' pass manager on "
                               f"'{module.name}' op")
         self._run_items(self.root, module, module, 0)
+        if not self.verify_each:
+            self._verify(module, module, "the pipeline", "pipeline")
         if self.inst.timing:
             self.inst.report()
         return module
@@ -298,18 +301,23 @@ class PassManager:
         if inst.timing:
             inst.times.append((depth, p.title or p.argument, elapsed))
         if self.verify_each:
-            try:
-                verify(op)
-            except IRError as e:
-                path = _write_failure(root, p)
-                raise PassFailure(f"pass '{p.argument}' produced invalid IR: {e.message}; the "
-                                  f"IR after the pass is in {path}", e.loc, e.notes) from None
+            self._verify(op, root, f"pass '{p.argument}'", p.argument)
         if inst.print_after_all or p.argument in inst.print_after:
             inst.dump("After", p, op, root)
         elif inst.print_after_change:
             after = inst._text(op, root)
             if after != before:
                 inst.dump("After", p, op, root, after)
+
+
+    @staticmethod
+    def _verify(op, root, what, tag):
+        try:
+            verify(op)
+        except IRError as e:
+            path = _write_failure(root, tag)
+            raise PassFailure(f"{what} produced invalid IR: {e.message}; the IR it produced "
+                              f"is in {path}", e.loc, e.notes) from None
 
 
 def _nested(op, name):
@@ -324,8 +332,8 @@ def _nested(op, name):
     return out
 
 
-def _write_failure(root, p):
-    fd, path = tempfile.mkstemp(prefix=f"lamina-{p.argument}-", suffix=".mlir")
+def _write_failure(root, tag):
+    fd, path = tempfile.mkstemp(prefix=f"lamina-{tag.replace(' ', '-')}-", suffix=".mlir")
     with os.fdopen(fd, "w") as f:
         f.write(print_op(root, generic=True) + "\n")
     return path
