@@ -112,6 +112,9 @@ def child():
 def fresh(root):
     env = dict(os.environ, LAMINA_CACHE_DIR=root,
                PYTHONPATH=os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p))
+    # as on a user's machine, Python's bytecode is written and reused: without it each fresh
+    # process recompiles every module it imports, which is not lamina's cost
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child"], env=env,
                          capture_output=True, text=True, timeout=600)
