@@ -180,3 +180,10 @@ def test_op_examples_print_parse_fixed_point(op_name):
             assert again_generic == generic, (where + _show(f"lamina's {form} print", text)
                                               + _show("printed again (generic)",
                                                       again_generic))
+
+
+def test_every_assembly_format_compiles():
+    """Formats are compiled when first used (lamina.ir.opdef.OpDef.format), so one that does
+    not compile would only show when its op is printed: each is compiled here."""
+    compiled = [registry.OPS[name].opdef.format for name in _all_ops()]
+    assert sum(f is not None for f in compiled) > 100

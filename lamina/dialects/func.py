@@ -12,7 +12,7 @@ from ..ir.format import custom_directive
 from ..ir.opdef import (AutomaticAllocationScope, ConstantLike, FunctionLike, HasParent,
                         IsolatedFromAbove, Op, Pure, ReturnLike, Symbol, Terminator, operand,
                         opt_prop, prop, region, result, var_operand, var_result)
-from ..ir.parser import symbol_name
+from ..ir.lexer import symbol_name
 
 FunctionTypeC = TypeConstraint(lambda t: t.__class__ is T.FunctionType, "function type")
 

@@ -16,7 +16,7 @@ from ..ir.opdef import (HasParent, IsolatedFromAbove, NoTerminator, Op, Pure,
                         RecursiveMemoryEffects, ReturnLike, SingleBlock, SymbolTable, Symbol,
                         Terminator, opt_operand, opt_prop, opt_result, operand, prop, region,
                         result, var_operand)
-from ..ir.parser import symbol_name
+from ..ir.lexer import symbol_name
 from ..ir.registry import register_attr
 
 IndexType = TypeConstraint(lambda t: t.__class__ is T.IndexType, "index", buildable=T.index)

@@ -19,7 +19,6 @@ from ..ir.core import IRError
 from ..ir.format import custom_directive
 from ..ir.opdef import (Alloc, AutomaticAllocationScope, Free, Op, Pure, Read, Symbol, Write,
                         operand, opt_prop, prop, result, var_operand, var_result)
-from ..ir.parser import _dense
 
 KDYNAMIC = -(1 << 63)  # ShapedType::kDynamic, the marker of operand entries in static_* arrays
 DYN = T.DYNAMIC
@@ -284,6 +283,7 @@ def _global_build(child, parts, args):
     if init[0] == "uninitialized":
         parts.props["initial_value"] = UnitAttr()
     else:
+        from ..ir.parser import _dense  # only when parsing: importing lamina doesn't load it
         parts.props["initial_value"] = _dense(init[1], T.RankedTensorType(t.shape,
                                                                           t.element_type))
 

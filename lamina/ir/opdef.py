@@ -226,7 +226,7 @@ class OpDef:
         self.effects = getattr(cls, "effects", None)
         if Pure in self.traits and self.effects is None:
             self.effects = ()
-        self.format = None
+        self._format = None
         self.format_text = getattr(cls, "assembly_format", None)
         self.examples = getattr(cls, "examples", ())
         self.summary = (cls.__doc__ or "").strip().split("\n")[0]
@@ -274,6 +274,16 @@ class OpDef:
             {"resultSegmentSizes"} if self.needs_result_segments else set())
 
     @property
+    def format(self):
+        """The compiled assembly format (None: the op prints generically). Compiled when first
+        printed or parsed, not when the op is defined: compiling all of them was an eighth of
+        importing lamina (tests/test_upstream_compat.py compiles every one)."""
+        if self._format is None and self.format_text is not None:
+            from .format import compile_format
+            self._format = compile_format(self, self.format_text)
+        return self._format
+
+    @property
     def is_pure(self):
         return self.effects == () and RecursiveMemoryEffects not in self.traits
 
@@ -304,9 +314,6 @@ class Op(Operation):
                     _add(d.successors, f)
         d.finish()
         cls.opdef = d
-        if d.format_text is not None:
-            from .format import compile_format
-            d.format = compile_format(d, d.format_text)
         registry.register_op(cls)
 
     def __init__(self, *operands, result_types=None, regions=None, successors=(), loc=None,
