@@ -7,6 +7,8 @@
                call: eagerly, staged with `tf.function` (autograph turns the loop into one
                lamina.while), and numpy's 100 `@` beside them.
   dispatch     a staged `x + x + x` on a 2x2 float32 tensor, µs per call, beside numpy's.
+  eager ops    common eager ops on 2x2 float32 tensors beside numpy's same call: lamina's
+               overhead per op (the issue: within about 2 µs of numpy's own call).
   latency      the first call of a new function in a warm process (trace, lower, LLVM, load),
                a retrace for a new shape, and a fresh process whose first call hits the disk
                cache (from process start, import excluded, and with it).
@@ -96,6 +98,38 @@ def bench_dispatch(tf, np, args):
           "under 3 µs")
 
 
+def bench_eager_ops(tf, np, args):
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    a = x.numpy()
+    pairs = {
+        "x + 1": (lambda: x + 1, lambda: a + np.float32(1)),
+        "x * x": (lambda: x * x, lambda: a * a),
+        "tf.exp(x)": (lambda: tf.exp(x), lambda: np.exp(a)),
+        "tf.matmul(x, x)": (lambda: tf.matmul(x, x), lambda: a @ a),
+        "tf.reduce_sum(x)": (lambda: tf.reduce_sum(x), lambda: np.sum(a)),
+        "tf.reduce_max(x, 1)": (lambda: tf.reduce_max(x, 1), lambda: np.max(a, 1)),
+        "tf.reshape(x, [4])": (lambda: tf.reshape(x, [4]), lambda: a.reshape(4)),
+        "tf.transpose(x)": (lambda: tf.transpose(x), lambda: a.T.copy()),
+        "x[0]": (lambda: x[0], lambda: a[0].copy()),
+        "tf.cast(x, tf.int32)": (lambda: tf.cast(x, tf.int32), lambda: a.astype(np.int32)),
+        "tf.concat([x, x], 0)": (lambda: tf.concat([x, x], 0),
+                                 lambda: np.concatenate([a, a], 0)),
+        "tf.ones([2, 2])": (lambda: tf.ones([2, 2]), lambda: np.ones((2, 2), np.float32)),
+        "tf.constant(list)": (lambda: tf.constant([[1.0, 2.0], [3.0, 4.0]]),
+                              lambda: np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)),
+    }
+    rows = {}
+    for name, (lam, ref) in pairs.items():
+        rows[name] = lam
+        rows["numpy " + name] = ref
+    res = best_per_call(rows, 10 if args.quick else 40, 2000)
+    table("eager ops on 2x2 float32 (µs per call, best round)",
+          ["", "lamina", "numpy", "overhead"],
+          [[n, f"{res[n][0] * 1e6:.2f}", f"{res['numpy ' + n][0] * 1e6:.2f}",
+            f"{(res[n][0] - res['numpy ' + n][0]) * 1e6:+.2f}"] for n in pairs])
+    print("target: within about 2 µs of numpy's own call")
+
+
 def child():
     """In a fresh process: the first call of a staged function, timed from process start."""
     t0 = time.perf_counter()
@@ -172,6 +206,7 @@ def main():
     import lamina as tf
     bench_matmul_many(tf, np, args)
     bench_dispatch(tf, np, args)
+    bench_eager_ops(tf, np, args)
     bench_latency(tf, np, args)
 
 

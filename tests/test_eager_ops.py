@@ -432,6 +432,22 @@ def test_slicing_matches_numpy(key):
     check(tf.constant(A)[key], A[key])
 
 
+def test_slicing_the_same_index_again_and_at_other_ranks():
+    """Parsed indices are remembered per rank (ops._SLICES): a repeated index, the same index
+    on tensors of other ranks, and one first seen with tensor bounds all slice correctly."""
+    for _ in range(2):
+        for shape in ((5,), (2, 5), (2, 5, 4)):
+            a = np.arange(int(np.prod(shape)), dtype=np.int32).reshape(shape)
+            for key in ((Ellipsis, 1), (slice(None, None, -1), Ellipsis), (1, None)):
+                check(tf.constant(a)[key], a[key])
+    x = tf.constant(A)
+    check(x[tf.constant(1):3], A[1:3])
+    check(x[1:3], A[1:3])
+    with pytest.raises(errors.InvalidArgumentError, match="slice index 5 of dimension 0"):
+        tf.constant(np.arange(5))[5]
+    check(tf.constant(np.arange(6))[5], np.int64(5))
+
+
 def test_slicing_with_tensor_indices_and_errors():
     x = tf.constant(A)
     check(x[tf.constant(1)], A[1])

@@ -415,7 +415,7 @@ register(L.FillOp, "Fill", accepts="any", eager=run_data_movement, build=_fill_b
 
 
 def _fill(shape, value):
-    if builtins.any(d < 0 for d in shape):
+    if shape and builtins.min(shape) < 0:
         raise errors.InvalidArgumentError(
             None, "Fill", f"Fill dimensions must be >= 0, got {_dims(shape)} [Op:Fill]")
     return run_op(L.FillOp, [value], {"shape": shape})
@@ -430,14 +430,22 @@ def fill(dims, value, name=None):
     return _fill(shape_tuple(dims), value)
 
 
+_SCALARS = {}  # (value, dtype) -> its 0-d tensor: tensors are immutable, so one serves all
+
+
+def _scalar(value, dtype):
+    t = _SCALARS.get((value, dtype))
+    if t is None:
+        t = _SCALARS[value, dtype] = wrap(np.full((), value, _np_dtype(dtype)))
+    return t
+
+
 def zeros(shape, dtype=D.float32, name=None):
-    dtype = D.as_dtype(dtype)
-    return _fill(shape_tuple(shape), wrap(np.zeros((), _np_dtype(dtype))))
+    return _fill(shape_tuple(shape), _scalar(0, D.as_dtype(dtype)))
 
 
 def ones(shape, dtype=D.float32, name=None):
-    dtype = D.as_dtype(dtype)
-    return _fill(shape_tuple(shape), wrap(np.ones((), _np_dtype(dtype))))
+    return _fill(shape_tuple(shape), _scalar(1, D.as_dtype(dtype)))
 
 
 def _like(input, dtype):
@@ -510,8 +518,7 @@ def reshape(tensor, shape, name=None):
     """The same elements in row-major order, in `shape` (one dimension may be -1)."""
     x = convert_to_tensor(tensor)
     shape = list(shape_tuple(shape))
-    n = x.shape.num_elements()
-    if -1 in shape and n is not None:
+    if -1 in shape and (n := x.shape.num_elements()) is not None:
         # resolved as the IR op resolves it for a static input (the same reference_attrs)
         known = _math.prod(d for d in shape if d != -1)
         if shape.count(-1) == 1 and known > 0 and n % known == 0:
@@ -728,6 +735,56 @@ def getitem(tensor, key):
     """Python's basic slicing: ints, slices, `...`, `newaxis` (None) and scalar integer
     tensors, as TensorFlow's Tensor.__getitem__."""
     x = tensor if tensor.__class__ is EagerTensor else convert_to_tensor(tensor)
+    rank = x.ndim
+    memo = _memo_key(key, rank)
+    parsed = _SLICES.get(memo) if memo is not None else None
+    if parsed is None:
+        parsed = _parse_index(key, rank)
+        if memo is not None and not parsed[1]:
+            if len(_SLICES) >= 4096:
+                _SLICES.clear()
+            _SLICES[memo] = parsed
+    spec, dynamic, new_axes = parsed
+    if spec is not None:
+        x = run_op(S.StridedSliceOp, [x] + dynamic, {"spec": spec})
+    if new_axes:
+        dims = x.shape.as_list()
+        for p in new_axes:
+            dims.insert(p, 1)
+        x = reshape(x, _reshape_dims(dims))
+    elif spec is None:
+        x = identity(x)
+    return x
+
+
+# (index, rank) -> what _parse_index made of it, for indices of Python ints and slices: a loop
+# slices alike on every iteration, and parsing was most of an eager slice's cost
+_SLICES = {}
+
+
+def _memo_key(key, rank):
+    """A hashable stand-in for `key` if it holds only ints, None, `...` and slices of ints
+    (slices are unhashable before Python 3.12), else None."""
+    items = key if key.__class__ is tuple else (key,)
+    out = [rank]
+    for it in items:
+        c = it.__class__
+        if c is slice:
+            a, b, st = it.start, it.stop, it.step
+            if not ((a is None or a.__class__ is int) and (b is None or b.__class__ is int) and
+                    (st is None or st.__class__ is int)):
+                return None
+            out.append((a, b, st))
+        elif c is int or it is None or it is Ellipsis:
+            out.append(it)
+        else:
+            return None
+    return tuple(out)
+
+
+def _parse_index(key, rank):
+    """(SliceSpec or None where nothing is sliced, the dynamic bounds' tensors, the positions
+    of new axes) for index `key` of a tensor of rank `rank`."""
     items = key if key.__class__ is tuple else (key,)
     real = ellipses = 0
     for it in items:
@@ -741,7 +798,6 @@ def getitem(tensor, key):
             real += 1
     if ellipses > 1:
         raise ValueError("Multiple ellipses in slice spec not allowed")
-    rank = x.ndim
     begin, end, strides, dynamic, new_axes = [], [], [], [], []
     bmask = emask = smask = 0
     out = 0
@@ -789,17 +845,8 @@ def getitem(tensor, key):
         raise errors.InvalidArgumentError(
             None, "StridedSlice", f"Index out of range using input dim {rank}; input has "
                                   f"only {rank} dims [Op:StridedSlice]")
-    if begin:
-        spec = S.SliceSpec(begin, end, strides, bmask, emask, smask)
-        x = run_op(S.StridedSliceOp, [x] + dynamic, {"spec": spec})
-    if new_axes:
-        dims = x.shape.as_list()
-        for p in new_axes:
-            dims.insert(p, 1)
-        x = reshape(x, _reshape_dims(dims))
-    elif not begin:
-        x = identity(x)
-    return x
+    spec = S.SliceSpec(begin, end, strides, bmask, emask, smask) if begin else None
+    return spec, dynamic, new_axes
 
 
 # -- reductions ---------------------------------------------------------------------------------
@@ -810,7 +857,9 @@ _ALL_AXES = [tuple(builtins.range(r)) for r in builtins.range(9)]
 def _axes(name, axis, rank):
     if axis is None:
         return _ALL_AXES[rank] if rank < 9 else tuple(builtins.range(rank))
-    if isinstance(axis, (list, tuple)) or is_tensor_like(axis) or isinstance(axis, np.ndarray):
+    if axis.__class__ is int:
+        axis = (axis,)
+    elif isinstance(axis, (list, tuple)) or is_tensor_like(axis) or isinstance(axis, np.ndarray):
         axis = shape_tuple(axis, "axis")
     else:
         axis = (_static_int(axis, "axis"),)
@@ -908,7 +957,7 @@ def _matmul_fast(x, y):
         if a.dtype is b.dtype and a.ndim >= 2 and b.ndim >= 2 and \
                 a.dtype in _MATMUL.accepted_np:
             try:
-                r = _MATMUL.fn(a, b)
+                r = call_kernel(_MATMUL.fn, (a, b), NO_ATTRS)
             except (InvalidArgument, ValueError) as err:
                 raise kernel_error(_MATMUL, err, (a, b), NO_ATTRS) from None
             return wrap(r if r.__class__ is _ndarray else np.asarray(r))

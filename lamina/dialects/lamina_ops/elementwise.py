@@ -667,16 +667,14 @@ class CastOp(LaminaOp):
         if a.shape != r.shape:
             raise self.error(f"result shape {_dims(r)} must be the operand shape {_dims(a)}")
 
-    @staticmethod
+    @kernel
     def reference(x, dtype):
         """`x` as NumPy `dtype`; floats go to narrow integers through int32 (to ui32 through
         int64), so out-of-range values wrap as the compiled code's do."""
         dtype = np.dtype(dtype)
-        with np.errstate(all="ignore"):
-            if x.dtype.kind == "f" and dtype.kind in "iu" and dtype.itemsize < 8:
-                via = np.int64 if dtype == np.uint32 else np.int32
-                return np.asarray(x.astype(via).astype(dtype))
-            return np.asarray(x.astype(dtype))
+        if x.dtype.kind == "f" and dtype.kind in "iu" and dtype.itemsize < 8:
+            return x.astype(np.int64 if dtype == np.uint32 else np.int32).astype(dtype)
+        return x.astype(dtype)
 
     def reference_attrs(self):
         return {"dtype": np_dtype(self.output.type.element_type)}

@@ -14,7 +14,7 @@ from ...ir.core import IRError
 from ...ir.opdef import operand, opt_prop, result, var_operand
 from .base import RankedTensor, broadcast_shapes
 from .elementwise import (FOLD_LIMIT, InvalidArgument, LaminaOp, check_element_type, example,
-                          fold_by_reference, no_gradient)
+                          fold_by_reference, kernel, no_gradient)
 
 
 def _dims(shape):
@@ -76,7 +76,7 @@ class MatMulOp(LaminaOp):
                           f"are not broadcast-compatible")
         return [T.RankedTensorType(batch + (m, n), a.element_type)]
 
-    @staticmethod
+    @kernel
     def reference(a, b, transpose_a=False, transpose_b=False):
         if transpose_a:
             a = np.swapaxes(a, -1, -2)
@@ -85,8 +85,7 @@ class MatMulOp(LaminaOp):
         if a.shape[-1] != b.shape[-2]:
             raise InvalidArgument(f"Matrix size-incompatible: In[0]: {_dims(a.shape)}, In[1]: "
                                   f"{_dims(b.shape)}")
-        with np.errstate(all="ignore"):
-            return np.asarray(np.matmul(a, b))
+        return np.matmul(a, b)
 
     def reference_attrs(self):
         return {"transpose_a": "transpose_a" in self.properties,

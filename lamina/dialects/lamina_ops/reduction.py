@@ -119,7 +119,9 @@ def _highest(et):
 
 
 def _extreme(fn, pick):
-    """np.max / np.min with TF's identity for empty reductions (-inf, the smallest int...)."""
+    """np.maximum / np.minimum's reduction with TF's identity for empty reductions (-inf, the
+    smallest int...). The ufuncs' own reductions, here and above, not np.max or np.sum: their
+    Python wrappers cost more than a small reduction."""
     def run(x, axes, keepdims):
         if x.dtype.kind == "f":
             init = pick(-np.inf, np.inf)
@@ -131,7 +133,8 @@ def _extreme(fn, pick):
 
 
 ReduceSumOp = _reduce("ReduceSumOp", "lamina.reduce_sum", "add", lambda et: 0,
-                      lambda x, axes, keepdims: np.sum(x, axes, x.dtype, keepdims=keepdims),
+                      lambda x, axes, keepdims: np.add.reduce(x, axes, x.dtype,
+                                                             keepdims=keepdims),
                       "Sum over axes (0 where empty).")
 
 
@@ -152,7 +155,8 @@ def _vjp_max(self, b, g):
 
 ReduceSumOp.vjp = _vjp_sum
 ReduceProdOp = _reduce("ReduceProdOp", "lamina.reduce_prod", "multiply", lambda et: 1,
-                       lambda x, axes, keepdims: np.prod(x, axes, x.dtype, keepdims=keepdims),
+                       lambda x, axes, keepdims: np.multiply.reduce(x, axes, x.dtype,
+                                                                  keepdims=keepdims),
                        "Product over axes (1 where empty).")
 
 
@@ -179,20 +183,22 @@ def _vjp_prod(self, b, g):
 
 ReduceProdOp.vjp = _vjp_prod
 ReduceMaxOp = _reduce("ReduceMaxOp", "lamina.reduce_max", "maximum", _lowest,
-                      _extreme(np.max, lambda lo, hi: lo),
+                      _extreme(np.maximum.reduce, lambda lo, hi: lo),
                       "Maximum over axes (NaN if any is NaN; -inf or the smallest integer "
                       "where empty).")
 ReduceMaxOp.vjp = _vjp_max
 ReduceMinOp = _reduce("ReduceMinOp", "lamina.reduce_min", "minimum", _highest,
-                      _extreme(np.min, lambda lo, hi: hi),
+                      _extreme(np.minimum.reduce, lambda lo, hi: hi),
                       "Minimum over axes (NaN if any is NaN; inf or the largest integer where "
                       "empty).")
 ReduceMinOp.vjp = _vjp_max
 ReduceAnyOp = _reduce("ReduceAnyOp", "lamina.reduce_any", "logical_or", lambda et: 0,
-                      lambda x, axes, keepdims: np.any(x, axes, keepdims=keepdims),
+                      lambda x, axes, keepdims: np.logical_or.reduce(x, axes,
+                                                                    keepdims=keepdims),
                       "Whether any element over axes is true.", accepts="bool")
 ReduceAllOp = _reduce("ReduceAllOp", "lamina.reduce_all", "logical_and", lambda et: 1,
-                      lambda x, axes, keepdims: np.all(x, axes, keepdims=keepdims),
+                      lambda x, axes, keepdims: np.logical_and.reduce(x, axes,
+                                                                     keepdims=keepdims),
                       "Whether all elements over axes are true.", accepts="bool")
 ReduceAnyOp.vjp = ReduceAllOp.vjp = no_gradient
 

@@ -143,7 +143,7 @@ class ReshapeOp(ExplicitResultOp):
     @kernel
     def reference(x, shape):
         """`shape`: the target shape, one dimension -1 at most."""
-        return np.reshape(x, shape)
+        return x.reshape(shape)
 
     def reference_attrs(self):
         return {"shape": [-1 if d == DYNAMIC else d for d in self.output.type.shape]}
@@ -192,7 +192,7 @@ class TransposeOp(TensorOp):
 
     @kernel
     def reference(x, perm):
-        return np.ascontiguousarray(np.transpose(x, perm))
+        return np.ascontiguousarray(x.transpose(perm))
 
     def reference_attrs(self):
         return {"perm": list(self.perm.value)}
@@ -443,14 +443,16 @@ class SliceSpec:
     def python_slice(self, k, dynamic=None):
         """Dimension k as a Python slice (or int); `dynamic`: an iterator over the values of
         the dynamic bounds, in order."""
-        def value(v, present):
-            if not present:
-                return None
-            return int(next(dynamic)) if v == DYNAMIC_INDEX else v
-        b = value(self.begin[k], self.has_begin(k))
-        if self.shrinks(k):
+        # (eager slicing runs this per dimension: plain bit tests, no helper calls)
+        b = None if self.begin_mask >> k & 1 else self.begin[k]
+        if b == DYNAMIC_INDEX:
+            b = int(next(dynamic))
+        if self.shrink_mask >> k & 1:
             return b
-        return slice(b, value(self.end[k], self.has_end(k)), self.strides[k])
+        e = None if self.end_mask >> k & 1 else self.end[k]
+        if e == DYNAMIC_INDEX:
+            e = int(next(dynamic))
+        return slice(b, e, self.strides[k])
 
 
 def index_error(i, k):
@@ -572,9 +574,10 @@ class _SlicingOp(TensorOp):
         dynamic bounds (0-d arrays), in order."""
         it = iter(dynamic)
         index = []
-        for k in range(len(spec)):
+        shrink = spec.shrink_mask
+        for k in range(len(spec.begin)):
             s = spec.python_slice(k, it)
-            if spec.shrinks(k) and not -shape[k] <= s < shape[k]:
+            if shrink >> k & 1 and not -shape[k] <= s < shape[k]:
                 raise InvalidArgument(index_error(s, k))
             index.append(s)
         return tuple(index)
