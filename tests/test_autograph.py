@@ -398,6 +398,120 @@ def test_seed_matmul_many():
     assert graph_fn.experimental_get_tracing_count() == 1
 
 
+# -- lambdas ---------------------------------------------------------------------------------------
+
+def loc_column(text, op):
+    """The column of op `op`'s location in IR printed with debug info."""
+    line = next(line for line in text.splitlines() if op in line)
+    return int(line.rsplit(":", 1)[1].rstrip(")"))
+
+
+def test_lambdas_are_converted_and_call_converted_functions():
+    staged = tf.function(lambda x: matmul_many(x))
+    x = tf.constant([[0.5, 0.1], [0.2, 0.3]])
+    np.testing.assert_allclose(staged(x).numpy(), matmul_many(x).numpy(), rtol=1e-4)
+    ir = ir_of(staged, x)
+    assert ir.count("lamina.matmul") == 1 and ir.count("lamina.while") == 1, ir
+    assert tf.autograph.to_code(lambda x: matmul_many(x)) == \
+        "lambda x: ag__.converted_call(matmul_many)(x)\n"
+
+
+def test_lambdas_on_one_line_are_told_apart():
+    k, t = tf.constant(1.0), tf.reduce_sum
+    dbl, tpl = (lambda x: x * 2.0 if t(x) > 0 else -x), (lambda x: x * 3.0 if t(x) > 0 else -x)
+    twin_a, twin_b = (lambda x: x * k), (lambda x: x * k)
+    lines = inspect.getsource(test_lambdas_on_one_line_are_told_apart).splitlines()
+    for fn, factor in ((dbl, "2.0"), (tpl, "3.0")):
+        assert f"lambda: x * {factor}, lambda: -x)" in tf.autograph.to_code(fn)
+        staged = tf.function(fn)
+        for v in ([1., 2.], [-1., -3.]):
+            same(fn, tf.constant(v), staged=staged)
+        assert "lamina.cond" in ir_of(staged, tf.constant([1., 2.]))
+    # each lambda is its own node: the multiply of each carries its own column
+    twins = next(text for text in lines if "twin_a, twin_b =" in text)
+    columns = []
+    for fn in (twin_a, twin_b):
+        text = tf.function(fn).get_concrete_function(tf.constant(2.0)).ir(debug_info=True)
+        columns.append(loc_column(text, "lamina.multiply"))
+    first = twins.index("x * k") + 1
+    assert columns == [first, twins.index("x * k", first) + 1]
+
+
+def test_multiline_lambda_with_defaults_closure_and_boolean_operators():
+    k = tf.constant(5.0)
+    shift = (lambda x,
+             scale=2.0, *, bias=0.5: (x * scale + k + bias
+                                      if tf.reduce_sum(x) > 0 and not tf.reduce_any(x > 9.0)
+                                      else x - k))
+    staged = tf.function(shift)
+    for v in ([1., 2.], [-1., -3.], [1., 10.]):
+        same(shift, tf.constant(v), staged=staged)
+        same(lambda x: shift(x, 3.0, bias=1.0), tf.constant(v))
+    assert "ag__.and_(lambda: " in tf.autograph.to_code(shift)
+    assert staged.experimental_get_tracing_count() == 1
+
+    def outer(x, fn=lambda v: triangle(v) * 2):  # a default lambda, converted where called
+        return fn(x), (lambda m: (lambda n: tf.range(n)[-1] if n > 2 else n)(m))(x)
+
+    staged = tf.function(outer)
+    for n in (1, 6):
+        same(outer, tf.constant(n), staged=staged)
+    ir = ir_of(staged, tf.constant(6))
+    assert ir.count("lamina.while") == 2 and ir.count("lamina.cond") == 1, ir
+
+
+def test_lambdas_without_source_run_as_written_with_a_warning():
+    # a file name of its own: another test may have put source for "<string>" in linecache
+    f = eval(compile("lambda x: x * 2.0", "<lambda-without-source>", "eval"))
+    with pytest.warns(UserWarning, match="could not convert <lambda>"):
+        staged = tf.function(f)
+        assert float(staged(tf.constant(2.0))) == 4.0
+    with pytest.raises(ValueError, match="source code is not available"):
+        tf.autograph.to_code(f)
+    ns = define("halve = lambda x: x / 2.0 if x > 1.0 else x\n", "<ipython-input-9-lam>")
+    assert "ag__.if_exp" in tf.autograph.to_code(ns["halve"])
+    same(ns["halve"], tf.constant(5.0))
+
+
+def test_definitions_found_from_their_code(monkeypatch):
+    # what only the code's lines tell: a docstring line at column 0 inside a class, a loop's
+    # `else: pass` after the last instruction, a string after the return; and without
+    # inspect.findsource, whose module search is most of a fresh process's conversion
+    def slow(*args):
+        raise AssertionError("inspect.findsource/getmodule called")
+
+    monkeypatch.setattr(inspect, "findsource", slow)
+    monkeypatch.setattr(inspect, "getmodule", slow)
+    ns = define('''
+class Scaler:
+    def scale(self, x):
+        """Doubles x.
+Until it is large."""
+        while tf.reduce_sum(x) < 10.0:
+            x = x * 2.0
+        return x
+
+def ends_in_else(x):
+    for _ in tf.range(3):
+        x = x + 1.0
+    else:
+        pass
+    return x if x > 0 else -x
+    # a comment
+
+def trailing_string(x):
+    return x + 1.0
+    """
+not code
+"""
+''', "<ipython-input-8-defs>")
+    assert "ag__.while_stmt" in tf.autograph.to_code(ns["Scaler"].scale)
+    assert "ag__.for_stmt" in tf.autograph.to_code(ns["ends_in_else"])
+    assert "x + 1.0" in tf.autograph.to_code(ns["trailing_string"])
+    same(ns["Scaler"]().scale, tf.constant([1., 2.]))
+    same(ns["ends_in_else"], tf.constant(-5.0))
+
+
 # -- functions without a source file --------------------------------------------------------------
 
 def define(source, filename):
@@ -445,9 +559,14 @@ def test_functions_typed_at_the_interactive_prompt():
     p = subprocess.Popen([sys.executable, "-i", "-q"], stdin=slave, stdout=slave, stderr=slave,
                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "TERM": "dumb"})
     os.close(slave)
+    # and lambdas: `g`'s is found past the later line of `h`, of the same shape
     typed = ["import lamina as tf", "def f(x):", "    while tf.reduce_sum(x) < 10.0:",
              "        x = x * 2.0", "    return x", "",
-             "print('RESULT', tf.function(f)(tf.constant([1.0, 2.0])).numpy())", "exit()"]
+             "print('RESULT', tf.function(f)(tf.constant([1.0, 2.0])).numpy())",
+             "g = lambda x: f(x) * 2.0 if tf.reduce_sum(x) > 0 else -x",
+             "h = lambda x: f(x) * 3.0 if tf.reduce_sum(x) > 0 else -x",
+             "print('LAMBDA', tf.function(g)(tf.constant([1.0, 2.0])).numpy(), "
+             "'ag__.if_exp' in tf.autograph.to_code(g))", "exit()"]
     for line in typed:
         os.write(master, (line + "\n").encode())
     out, deadline = b"", time.time() + 120
@@ -460,6 +579,7 @@ def test_functions_typed_at_the_interactive_prompt():
     p.wait(timeout=10)
     os.close(master)
     assert "RESULT [4. 8.]" in out.decode(), out.decode()
+    assert "LAMBDA [ 8. 16.] True" in out.decode(), out.decode()  # h's would be [12. 24.]
 
 
 # -- what it cannot convert: errors naming the line -----------------------------------------------

@@ -171,7 +171,7 @@ class SymbolicTensor(Tensor):
             f"{_where()}{what} of {self!r}: a tensor of a function being traced has no value "
             f"until the function runs. Autograph converts `if`, `while`, `for`, `and`, `or` "
             f"and `not` on tensors in the functions it converts (function(autograph=True), "
-            f"the default), not here (a lambda, library code, a function marked "
+            f"the default), not here (library code, a function marked "
             f"do_not_convert or without source, or a construct it does not convert): use "
             f"lamina.cond, lamina.while_loop or lamina.where, or a Python value")
 

@@ -1,6 +1,7 @@
 """autograph: converts the Python control flow of traced functions on tensors into
 `lamina.cond` / `lamina.while` (transformer.py rewrites the source, operators.py decides when
-the function runs, conversion.py compiles the result under the user's file name).
+the function runs, conversion.py compiles the result under the user's file name). Lambdas are
+converted too: their calls, conditional expressions and `and`/`or`/`not`.
 
 `to_code(f)` returns the generated source; `experimental.do_not_convert` (also
 `experimental_do_not_convert`, `do_not_convert`) marks a function to run as written.

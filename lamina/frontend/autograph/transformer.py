@@ -17,6 +17,8 @@ In order, as TensorFlow's autograph:
    may have no value yet is first bound to `ag__.ld(locals(), name)` (its value, or an
    Undefined that says why when used).
 
+A lambda's body is an expression: only step 3's expressions apply to it.
+
 Every generated node carries the location of the user's node it comes from, so the code
 compiled under the user's file name reports the user's lines.
 """
@@ -24,7 +26,6 @@ compiled under the user's file name reports the user's lines.
 from __future__ import annotations
 
 import ast
-import copy
 
 AG = "ag__"
 
@@ -125,6 +126,17 @@ def _always_returns(stmts):
     return False
 
 
+def _clone(node):
+    """A deep copy of AST `node` (a third of what copy.deepcopy costs)."""
+    if isinstance(node, ast.AST):
+        new = ast.AST.__new__(type(node))
+        new.__dict__.update({k: _clone(v) for k, v in node.__dict__.items()})
+        return new
+    if isinstance(node, list):
+        return [_clone(v) for v in node]
+    return node
+
+
 def _name(id_, store=False):
     return ast.Name(id=id_, ctx=ast.Store() if store else ast.Load())
 
@@ -135,14 +147,20 @@ def _ag(attr):
 
 def _located(nodes, at):
     """`nodes` (a node or a list) with the location of `at` wherever they have none: its
-    first line only (Python reports a call at the last line of its callee expression)."""
+    first line only (Python reports a call at the last line of its callee expression). New
+    nodes are built around located ones, so the walk stops at a located node (what is
+    left unlocated below one, convert's fix_missing_locations gives its parent's)."""
     one_line = getattr(at, "end_lineno", None) == at.lineno
     end = at.end_col_offset if one_line else at.col_offset
-    for node in nodes if isinstance(nodes, list) else [nodes]:
-        for n in ast.walk(node):
-            if "lineno" in n._attributes and getattr(n, "lineno", None) is None:
-                n.lineno = n.end_lineno = at.lineno
-                n.col_offset, n.end_col_offset = at.col_offset, end
+    todo = list(nodes) if isinstance(nodes, list) else [nodes]
+    while todo:
+        n = todo.pop()
+        if "lineno" in n._attributes:
+            if getattr(n, "lineno", None) is not None:
+                continue
+            n.lineno = n.end_lineno = at.lineno
+            n.col_offset, n.end_col_offset = at.col_offset, end
+        todo.extend(ast.iter_child_nodes(n))
     return nodes
 
 
@@ -175,10 +193,14 @@ class _Names:
     """Fresh names that no user name collides with."""
 
     def __init__(self, tree):
-        self.taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-        self.taken |= {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
-        self.taken |= {n.name for n in ast.walk(tree)
-                       if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        self.taken = set()
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Name):
+                self.taken.add(n.id)
+            elif isinstance(n, ast.arg):
+                self.taken.add(n.arg)
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.taken.add(n.name)
         self.counts = {}
 
     def __call__(self, base):
@@ -509,7 +531,7 @@ class _ControlFlow:
             test = extra[0] if len(extra) == 1 else ast.BoolOp(op=ast.And(), values=extra)
             extra_def = template(f"def {extra_name}():\n    return test", s,
                                  test=self.expr(_located(test, s)))
-        target = copy.deepcopy(s.target)
+        target = _clone(s.target)
         return template(
             f"def {loop_body}({itr}):\n    decl\n    target = {itr}\n    body\n"
             f"extra_def\nfns\nprelude\n"
@@ -542,9 +564,18 @@ def convert_function_body(fn, names):
 
 def convert(fn, filename):
     """The converted copy of FunctionDef `fn` (located in `filename`, for messages)."""
-    fn = copy.deepcopy(fn)
+    fn = _clone(fn)
     _check_convertible(fn, filename)
     fn.decorator_list = []
     convert_function_body(fn, _Names(fn))
     ast.fix_missing_locations(fn)
     return fn
+
+
+def convert_lambda(node):
+    """The converted copy of Lambda `node`: its body is an expression, so only its calls,
+    and/or/not and conditional expressions change."""
+    node = _clone(node)
+    node.body = _Expressions().visit(node.body)
+    ast.fix_missing_locations(node)
+    return node
