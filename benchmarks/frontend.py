@@ -41,9 +41,8 @@ def matmul_many(tf, tensor):
 
 
 def _staged(tf, scale=None):
-    """A new function staging matmul_many (times `scale`). A def, not a lambda: autograph
-    converts a def and what it calls (the tf.range loop becomes one lamina.while), not a
-    lambda, whose call of matmul_many would unroll the loop 100 times."""
+    """A new function staging matmul_many (times `scale`); autograph converts it and what it
+    calls, so the tf.range loop becomes one lamina.while."""
     def staged(t):
         r = matmul_many(tf, t)
         return r if scale is None else r * scale
