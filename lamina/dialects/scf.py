@@ -254,17 +254,21 @@ class ForOp(Op):
         op_name = "scf.for"
 
         def match_and_rewrite(self, op, rewriter):
-            lb, ub = constant_int(op.lower_bound), constant_int(op.upper_bound)
-            if lb is None or ub is None:
-                return False
-            conv = as_unsigned if op.is_unsigned else as_signed
-            t = op.lower_bound.type
-            if conv(lb, t) < conv(ub, t):
+            if not _empty_range(op.lower_bound, op.upper_bound, op.is_unsigned):
                 return False
             rewriter.replace_op(op, list(op.init_args))
             return True
 
     canonicalization_patterns = (ZeroTripCount(),)
+
+
+def _empty_range(lb, ub, unsigned=False):
+    """Whether constant bounds lb..ub hold no iteration (False where either is not constant)."""
+    lo, hi = constant_int(lb), constant_int(ub)
+    if lo is None or hi is None:
+        return False
+    conv = as_unsigned if unsigned else as_signed
+    return conv(lo, lb.type) >= conv(hi, ub.type)
 
 
 class IfOp(Op):
@@ -635,6 +639,21 @@ class ParallelOp(Op):
     @property
     def reduce_op(self):
         return self.body.last
+
+    class ZeroTripCount(RewritePattern):
+        """A loop nest with a dimension whose constant bounds hold no iteration yields its
+        inits (as upstream's folding of zero-iteration parallel loops; the vectorizer's main
+        loop over fewer elements than a vector is one)."""
+
+        op_name = "scf.parallel"
+
+        def match_and_rewrite(self, op, rewriter):
+            if not any(_empty_range(lb, ub) for lb, ub in zip(op.lower_bound, op.upper_bound)):
+                return False
+            rewriter.replace_op(op, list(op.init_vals))
+            return True
+
+    canonicalization_patterns = (ZeroTripCount(),)
 
     def verify_(self):
         n = len(self.step)

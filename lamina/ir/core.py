@@ -82,6 +82,13 @@ class Use:
         self.index = index
 
 
+def _remove_use(value, use):
+    try:
+        value.uses.remove(use)  # Use has no __eq__: found by identity
+    except ValueError:
+        pass  # dropped already, with all the value's uses (a dead block's values)
+
+
 class Value:
     __slots__ = ("type", "uses")
 
@@ -103,14 +110,6 @@ class Value:
             use.owner.operands[use.index] = new
             new.uses.append(use)
         self.uses = []
-
-    def _drop_use(self, owner, index):
-        uses = self.uses
-        for i in range(len(uses) - 1, -1, -1):
-            u = uses[i]
-            if u.owner is owner and u.index == index:
-                del uses[i]
-                return
 
 
 class OpResult(Value):
@@ -158,8 +157,11 @@ class Operation:
     mlir-opt 22 does); `attributes` the discardable ones.
     """
 
-    __slots__ = ("name", "operands", "results", "properties", "attributes", "regions",
-                 "successors", "parent", "prev", "next", "loc")
+    # operand_uses[i] is the Use of operands[i] in that value's `uses`: dropping a use removes
+    # that object by identity (a C-level scan), where searching the uses for (owner, index)
+    # in Python made erasing the users of a much-used constant quadratic
+    __slots__ = ("name", "operands", "operand_uses", "results", "properties", "attributes",
+                 "regions", "successors", "parent", "prev", "next", "loc")
 
     # Filled in for registered ops by opdef; generic ops have no definition.
     opdef = None
@@ -173,8 +175,11 @@ class Operation:
         else:
             raise ValueError("an unregistered operation needs a name")
         self.operands = ops = list(operands)
+        self.operand_uses = uses = []
         for i, v in enumerate(ops):
-            v.uses.append(Use(self, i))
+            u = Use(self, i)
+            uses.append(u)
+            v.uses.append(u)
         self.results = [OpResult(t, self, i) for i, t in enumerate(result_types)]
         self.properties = properties if properties is not None else {}
         self.attributes = attributes if attributes is not None else {}
@@ -254,19 +259,23 @@ class Operation:
         old = self.operands[index]
         if old is value:
             return
-        old._drop_use(self, index)
+        u = self.operand_uses[index]
+        _remove_use(old, u)
         self.operands[index] = value
-        value.uses.append(Use(self, index))
+        value.uses.append(u)
 
     def set_operands(self, values):
         self.drop_operand_uses()
         self.operands = list(values)
+        self.operand_uses = uses = []
         for i, v in enumerate(self.operands):
-            v.uses.append(Use(self, i))
+            u = Use(self, i)
+            uses.append(u)
+            v.uses.append(u)
 
     def drop_operand_uses(self):
-        for i, v in enumerate(self.operands):
-            v._drop_use(self, i)
+        for v, u in zip(self.operands, self.operand_uses):
+            _remove_use(v, u)
 
     # -- mutation --------------------------------------------------------------------
     def detach(self):
@@ -286,6 +295,7 @@ class Operation:
     def _drop_all_references(self):
         self.drop_operand_uses()
         self.operands = []
+        self.operand_uses = []
         for region in self.regions:
             for block in region.blocks:
                 op = block.first
@@ -308,6 +318,7 @@ class Operation:
         new = object.__new__(type(self))
         new.name = self.name
         new.operands = []
+        new.operand_uses = []
         new.properties = dict(self.properties)
         new.attributes = dict(self.attributes)
         new.successors = [mapping.get(s, s) for s in self.successors]
@@ -339,6 +350,27 @@ class Operation:
     def __str__(self):
         from .printer import print_op
         return print_op(self)
+
+
+def values_used_from_outside(ops, defined=()):
+    """The values that `ops`, and the ops nested in them, use but neither define nor find in
+    `defined`, in the order of their first use: what outlining the ops passes in (MLIR's
+    getUsedValuesDefinedAbove)."""
+    ops = list(ops)
+    inside = set(defined)
+    for op in ops:
+        for o in op.walk():
+            inside.update(o.results)
+            for r in o.regions:
+                for b in r.blocks:
+                    inside.update(b.args)
+    used = {}
+    for op in ops:
+        for o in op.walk():
+            for v in o.operands:
+                if v not in inside:
+                    used[v] = None
+    return list(used)
 
 
 class Block:

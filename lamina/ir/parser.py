@@ -818,6 +818,7 @@ def _ensure_terminator(region, name):
 def _init_parsed(op, operand_toks, operand_types, result_types, props, attrs, regions, succs,
                  loc):
     op.operands = operand_toks
+    op.operand_uses = []
     _state[0].expected[op] = operand_types
     op.results = [OpResult(t, op, i) for i, t in enumerate(result_types)]
     op.properties = props
@@ -1089,12 +1090,15 @@ def _resolve(module, st):
         if toks:
             types = expected.pop(op)
             vals = []
+            uses = op.operand_uses
             for i, (tok, t) in enumerate(zip(toks, types)):
                 v = lookup(tok, scopes)
                 if v.type != t:
                     raise error(tok, f"use of value '{tok.value}' expects different type than "
                                      f"prior uses: '{t}' vs '{v.type}'")
-                v.uses.append(Use(op, i))
+                u = Use(op, i)
+                v.uses.append(u)
+                uses.append(u)
                 vals.append(v)
             op.operands = vals
         if op.successors:

@@ -13,26 +13,16 @@ from __future__ import annotations
 
 from ..dialects import gpu
 from ..ir.attributes import UnitAttr
+from ..ir.core import values_used_from_outside
 from ..passes import Pass, register_pass
 
 _SINK = ("arith.constant", "memref.get_global")
 
 
 def _captured(launch):
-    inside = set()
-    for o in launch.walk():
-        inside.update(o.results)
-        for r in o.regions:
-            for b in r.blocks:
-                inside.update(b.args)
-    out = []
-    for o in launch.walk():
-        if o is launch:
-            continue
-        for v in o.operands:
-            if v not in inside and v not in out:
-                out.append(v)
-    return out
+    blocks = [b for r in launch.regions for b in r.blocks]
+    return values_used_from_outside([o for b in blocks for o in b],
+                                    [a for b in blocks for a in b.args])
 
 
 def _global(module, name):

@@ -19,7 +19,6 @@ are target CPU and feature attributes, which could let LLVM use instructions the
 
 from __future__ import annotations
 
-import gc
 import re
 
 import numpy as np
@@ -29,19 +28,13 @@ from ..ir import IRError
 from ..ir import types as T
 from ..ir.attributes import (ArrayAttr, DenseElementsAttr, FloatAttr, IntegerAttr, StringAttr,
                              TypeAttr, round_bf16_bits)
+from ..ir.core import gc_paused
 
 
 def translate(module):
     """LLVM IR text for a `builtin.module` of llvm dialect ops."""
-    # the cyclic collector would rescan the whole IR again and again while the text is built
-    # (as in the parser): it waits until we are done
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _Module(module).run()
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # == names and strings =========================================================================

@@ -10,6 +10,7 @@ import tempfile
 import time
 
 from ..ir import IRError, verify
+from ..ir.core import gc_paused
 from ..ir.printer import print_op
 
 PASSES = {}  # argument ("cse") -> Pass subclass
@@ -258,7 +259,8 @@ class PassManager:
         if module.name != self.root.op_name and self.root.op_name != "any":
             raise PassFailure(f"can't run '{self.root.op_name}' pass manager on "
                               f"'{module.name}' op")
-        self._run_items(self.root, module, module, 0)
+        with gc_paused():  # see gc_paused: the collector rescanned the live IR again and again
+            self._run_items(self.root, module, module, 0)
         if not self.verify_each:
             self._verify(module, module, "the pipeline", "pipeline")
         if self.inst.timing:

@@ -104,3 +104,35 @@ func.func @empty_loop(%n: index) {
   }
   return
 }
+
+// So does a parallel loop nest with a dimension that runs zero times; it yields its inits.
+// CHECK-LABEL: func.func @empty_parallel_loop
+// CHECK-SAME:    (%[[N:.*]]: index, %[[X:.*]]: f32)
+// CHECK-NEXT:    return %[[X]] : f32
+func.func @empty_parallel_loop(%n: index, %x: f32) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %r = scf.parallel (%i, %j) = (%c0, %c4) to (%n, %c1) step (%c1, %c1) init (%x) -> f32 {
+    %v = arith.constant 1.0 : f32
+    scf.reduce(%v : f32) {
+    ^bb0(%a: f32, %b: f32):
+      %s = arith.addf %a, %b : f32
+      scf.reduce.return %s : f32
+    }
+  }
+  return %r : f32
+}
+
+// A parallel loop nest whose bounds are not all constant stays.
+// CHECK-LABEL: func.func @parallel_loop_of_unknown_extent
+// CHECK:         scf.parallel
+func.func @parallel_loop_of_unknown_extent(%n: index, %m: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %v = arith.constant 1.0 : f32
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    memref.store %v, %m[%i] : memref<?xf32>
+  }
+  return
+}
