@@ -14,6 +14,11 @@ different static shapes become dynamic dims (a region may yield a more static ty
 op's result); a loop whose carried values change shape from one iteration to the next is
 traced again with those dims dynamic. Loop variables keep their dtype (a Python number takes
 the dtype the body gives it).
+
+For run_functions_eagerly("compare"), whose eager run takes each staged construct as one step
+of the function: the trace notes each construct it stages (`staged`), and the eager run's
+recorder runs, as one step, the Python control flow that the trace would have staged (`shadow`
+says when).
 """
 
 from __future__ import annotations
@@ -22,20 +27,24 @@ import numpy as np
 
 from ..dialects.lamina_ops.control import CondOp, WhileOp, YieldOp
 from ..dialects.lamina_ops.elementwise import ConstantOp
+from ..dialects.lamina_ops.state import AssignVariableOp, ReadVariableOp
 from ..ir import types as T
 from ..ir.core import Block, Region
 from . import dtypes as D
 from .context import ctx
 from .execute import convert_to_tensor
-from .function import SymbolicTensor, _Trace, _ir_tensor_type, _is_namedtuple, _where
+from .function import (SHADOWING, SymbolicTensor, _Trace, _ir_tensor_type, _is_namedtuple,
+                       _user_location, _where)
 from .ops import logical_and
+from .shadow import Unit
 from .tensor import EagerTensor, Tensor
 from .tensor_shape import TensorShape
 from .variables import Variable
 
 __all__ = ["cond", "while_loop", "Undefined", "is_undefined", "tracing", "is_symbolic",
            "trace_cond", "trace_while", "flatten", "pack", "tensor_of", "is_number",
-           "bool_scalar", "same_python", "describe", "placeholder"]
+           "bool_scalar", "same_python", "describe", "placeholder", "staged", "one_step",
+           "shadow", "stages"]
 
 
 # -- undefined values -----------------------------------------------------------------------------
@@ -113,6 +122,81 @@ def is_symbolic(x):
     if x.__class__ is SymbolicTensor:
         return True
     return isinstance(x, Variable) and tracing() is not None
+
+
+def shadow(x):
+    """run_functions_eagerly("compare")'s eager run (its recorder: shadow.Recorder)
+    when the trace stages control flow on `x`, else None: it runs the construct as Python
+    through `recorder.construct(run)`, as one step."""
+    recorder = SHADOWING.recorder
+    return recorder if recorder is not None and recorder.stages(x) else None
+
+
+def stages(x):
+    """Whether the function being traced stages what is done with `x` (`x` is a tensor of
+    the trace, or compare mode's eager run would have it so)."""
+    return is_symbolic(x) or shadow(x) is not None
+
+
+def staged(trace, stage, names=None):
+    """stage() stages one control-flow construct (its lamina.cond / lamina.while the last op
+    it puts where the trace is) and returns the construct's Python outputs (nested lists,
+    tuples, dicts; a tuple of the values of the variables `names`, for a statement), which
+    this returns. The trace notes where each result of the op is among them: compare mode
+    runs the construct eagerly as one step with those outputs."""
+    start = len(trace.steps)
+    out = stage()
+    op = next(op for op, _ in reversed(trace.steps) if op.parent is trace.block)
+    variables = []
+    if trace.shadow and trace.block is trace.func.entry:
+        # a construct may change Variables only: compare mode compares their values after it
+        written = {o.operands[0]: None for o in op.walk() if o.__class__ is AssignVariableOp}
+        for v in written:
+            (r,) = trace.emit(ReadVariableOp(v))
+            variables.append((r.value, v.index))
+    _unit(trace, start, out, op.results, op, op.loc, variables, names)
+    return out
+
+
+def one_step(run):
+    """run() -> Python outputs (nested lists, tuples, dicts) that a traced function computes
+    by other ops than eager execution does (a gradient): compare mode takes them as one step,
+    whose results are the tensors among them."""
+    trace = tracing()
+    if trace is not None:
+        start = len(trace.steps)
+        loc = _user_location()
+        out = run()
+        leaves = []
+        flatten(out, "", leaves, [])
+        values = {x.value: None for x in leaves
+                  if x.__class__ is SymbolicTensor and x._trace is trace}
+        _unit(trace, start, out, list(values), None, loc)
+        return out
+    recorder = SHADOWING.recorder
+    return run() if recorder is None else recorder.construct(run)
+
+
+def _unit(trace, start, out, values, op, loc, variables=(), names=None):
+    """Note steps `start`.. of `trace`, at its entry block, as one for compare mode: its
+    results `values`, found among the Python outputs `out` (of the variables `names`, if
+    given), then the values read of `variables` ((value, the index of the Variable's
+    function argument) pairs)."""
+    if trace.block is not trace.func.entry:
+        return
+    leaves, paths = [], []
+    flatten(out, "", leaves, paths)
+    where = {}
+    for x, p in zip(leaves, paths):
+        if x.__class__ is SymbolicTensor:
+            where.setdefault(x.value, p)
+    paths = [where.get(v) for v in values]
+    labels = [None if p is None or names is None else _label(names, p) for p in paths]
+    trace.units.append(Unit(start, len(trace.steps), op,
+                            [SymbolicTensor(v, trace) for v in list(values) +
+                             [v for v, _ in variables]],
+                            paths + [k for _, k in variables], loc,
+                            labels + [None] * len(variables)))
 
 
 def flatten(x, path, leaves, paths):
@@ -322,8 +406,12 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
         raise TypeError("false_fn must be callable.")
     trace = tracing()
     if trace is None or not is_symbolic(pred):
+        recorder = shadow(pred)
+        if recorder is not None:
+            return recorder.construct(lambda: true_fn() if _python_bool(pred) else false_fn())
         return true_fn() if _python_bool(pred) else false_fn()
-    return trace_cond(trace, bool_scalar(trace, pred, "cond"), (true_fn, false_fn))
+    return staged(trace, lambda: trace_cond(trace, bool_scalar(trace, pred, "cond"),
+                                            (true_fn, false_fn)))
 
 
 def _python_bool(pred):
@@ -467,9 +555,8 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     tree = flatten(loop_vars, "", flat, paths)
     names = [f"loop_vars{p}" if multiple or p else "loop_vars" for p in paths]
     first = None
-    if trace is None or not any(is_symbolic(x) for x in flat) and not is_symbolic(
-            first := call(cond, loop_vars)):
-        # Python: eagerly, or on Python values whose condition is no tensor of the trace
+
+    def python_loop():
         values, i = loop_vars, 0
         while maximum_iterations is None or i < maximum_iterations:
             c = first if first is not None and i == 0 else call(cond, values)
@@ -479,6 +566,17 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
             _check_structure(tree, values)
             i += 1
         return values
+
+    if trace is None:
+        recorder = SHADOWING.recorder
+        if recorder is not None and (any(recorder.stages(x) for x in flat) or
+                                     recorder.stages(first := call(cond, loop_vars))):
+            return recorder.construct(python_loop)
+        return python_loop()
+    if not any(is_symbolic(x) for x in flat) and not is_symbolic(
+            first := call(cond, loop_vars)):
+        # on Python values whose condition is no tensor of the trace
+        return python_loop()
     counted = maximum_iterations is not None
     inits = flat + ([convert_to_tensor(0)] if counted else [])
     names = names + (["iteration count"] if counted else [])
@@ -496,8 +594,8 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         flatten(out, "", leaves, [])
         return leaves + ([values[-1] + 1] if counted else [])
 
-    results = trace_while(trace, inits, cond_fn, body_fn, names)
-    return pack(tree, iter(results))
+    return staged(trace, lambda: pack(tree, iter(trace_while(trace, inits, cond_fn, body_fn,
+                                                             names))))
 
 
 def _check_structure(tree, values):

@@ -22,9 +22,11 @@ alone find the concrete function. `reduce_retracing=True` traces a second signat
 differs from an earlier one only in dims with those dims dynamic; five traces in the last five
 calls warn (RetracingWarning) naming the argument that changed. `LAMINA_DUMP_IR=DIR` writes
 the IR after every pass of each new trace; `config.run_functions_eagerly("compare")` checks
-compiled against eager execution op by op. With `autograph=True` (the default) the function
-traced is its autograph conversion (frontend/autograph): tensor-dependent `if`/`while`/`for`
-become lamina.cond / lamina.while.
+compiled against eager execution step by step: each op of the function's entry block is a
+step, and so is each control-flow construct and gradient (whose ops eager execution runs
+otherwise), searched inside when it differs (shadow.py). With `autograph=True` (the
+default) the function traced is its autograph conversion (frontend/autograph):
+tensor-dependent `if`/`while`/`for` become lamina.cond / lamina.while.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import inspect
 import os
 import re
 import sys
+import threading
 import warnings
 import weakref
 
@@ -52,7 +55,7 @@ from ..ir.core import BlockArgument, IRError
 from ..passes.pass_manager import Instrumentation
 from . import dtypes as D
 from .context import ctx, executor_scope
-from .execute import OPS, convert_to_tensor, eager_run_op
+from .execute import OPS, convert_to_tensor
 from .gpu_eager import gpu_call
 from .tensor import EagerTensor, Tensor, wrap
 from .tensor_shape import TensorShape
@@ -80,7 +83,8 @@ def run_functions_eagerly(run_eagerly):
     """With True, `function`s run their Python function op by op, eagerly (for debugging).
     With "compare", every call runs compiled and eagerly from the same state, and the first
     op whose results differ beyond tolerance raises ShadowMismatchError, naming its Python
-    line and its IR."""
+    line and its IR (a control-flow construct or a gradient is one op there; inside one that
+    differs, the op that differs is named too)."""
     global _RUN_EAGERLY
     if run_eagerly == "compare":
         _RUN_EAGERLY = "compare"
@@ -314,6 +318,7 @@ class _Trace:
     capture made inside a region serves the whole function."""
 
     executing_eagerly = False
+    shadow = False    # traced for run_functions_eagerly("compare") (see control_flow.staged)
 
     def __init__(self, name, first=True):
         self.name = name
@@ -328,6 +333,8 @@ class _Trace:
         self._captured = {}       # id(object) -> its value in the function
         self._keep = []           # what the ids above refer to lives as long as the trace
         self.watchers = []        # GradientTapes recording: each sees op_emitted(op) per op
+        self.units = []           # shadow.Units: steps of the entry block that compare
+        #                           mode takes as one (control_flow.staged and one_step)
 
     @contextlib.contextmanager
     def region(self, block):
@@ -490,12 +497,13 @@ class ConcreteFunction:
     def __init__(self, name, python_function, args, kwargs, specs, shadow=False, first=True):
         """Trace `python_function` with `args`/`kwargs` whose tensor leaves are replaced by
         symbolic tensors of `specs` (a TensorSpec or tensor per tensor leaf, in order).
-        `shadow`: the outputs are (the function's outputs, the results of every op run up to
-        the first control-flow op, from where eager execution runs other ops), for
+        `shadow`: the outputs are (the function's outputs, the results of each step: each
+        op of the entry block, a control-flow construct counting as one step, its op's), for
         run_functions_eagerly("compare"). `first`: whether this is the function's first
         trace, the only one allowed to create Variables."""
         self.name = name
         trace = _Trace(_symbol(name), first)
+        trace.shadow = shadow
         it = iter(specs)
         self._input_kinds = []
 
@@ -510,12 +518,9 @@ class ConcreteFunction:
         with executor_scope(trace):
             out = python_function(*targs, **tkwargs)
         if shadow:
-            steps = []
-            for step in trace.steps:
-                if step[0].parent is not trace.func.entry or step[0].regions:
-                    break
-                steps.append(step)
-            out = (out, [step[1] for step in steps])
+            from .shadow import Steps
+            steps = Steps(trace)
+            out = (out, steps.results)
         leaves = []
         _flatten(out, leaves, [])
         where = trace.finish(leaves)
@@ -530,13 +535,11 @@ class ConcreteFunction:
         except IRError as e:
             raise ValueError(f"the traced function {name} is not valid IR: {e}") from None
         self._text = self._print(module, debuginfo=True)
-        if shadow:
-            # each op's line of the printed function (one line per op: no regions here)
-            lines = self._text.splitlines()
-            position = {op: i for i, op in enumerate(trace.func.entry)}
-            self.step_text = [lines[2 + position[op]].strip() for op, _ in steps]
-            self.step_where = [f"{op.loc.file}:{op.loc.line}" for op, _ in steps]
         self._plain_text = self._print(module, debuginfo=False)
+        self.shadow_steps = None  # shadow: the shadow.Steps of the trace
+        if shadow:
+            steps.printed(self._plain_text)
+            self.shadow_steps = steps
         dump_dir = os.environ.get("LAMINA_DUMP_IR")
         if dump_dir:
             self._dump(dump_dir)
@@ -834,7 +837,8 @@ class Function:
         if _RUN_EAGERLY or ctx.executor is not None:
             if _RUN_EAGERLY == "compare" and ctx.executor is None:
                 return self._call_compare(args, kwargs)
-            if self.autograph and isinstance(ctx.executor, _Trace):
+            if self.autograph and (isinstance(ctx.executor, _Trace) or
+                                   SHADOWING.recorder is not None):
                 return self._traced_function()(*args, **kwargs)
             return self.python_function(*args, **kwargs)
         if not kwargs:
@@ -856,11 +860,15 @@ class Function:
 
     def _call_compare(self, args, kwargs):
         """run_functions_eagerly("compare"): the compiled call (of a trace that also returns
-        every op's results), then the eager run from the same Variable and random state,
-        compared op by op. The eager run's state is what remains."""
+        the results of each step), then the eager run from the same Variable and random
+        state, compared step by step. The eager run's state is what remains."""
         bargs, bkwargs = self._bind(args, kwargs)
+        # arrays as tensors: what the trace sees as tensors, the eager run does too
+        bargs, bkwargs = _map_leaves(
+            lambda x: convert_to_tensor(x) if isinstance(x, np.ndarray) else x,
+            (list(bargs), bkwargs))
         leaves, key = [], []
-        _flatten((list(bargs), bkwargs), leaves, key)
+        _flatten((bargs, bkwargs), leaves, key)
         key = tuple(key)
         cf = self._shadow.get(key)
         if cf is None:
@@ -871,65 +879,31 @@ class Function:
         variables = [x for x in leaves + cf.captured_inputs if isinstance(x, Variable)]
         saved = [v._array.copy() for v in variables]
         rng = random_state.STATE.copy()
-        out, steps = cf._call_flat(leaves)
+        _, steps = cf._call_flat(leaves)
         for v, a in zip(variables, saved):
             np.copyto(v._array, a)
         random_state.STATE[:] = rng
-        recorder = _ShadowRecorder()
-        with executor_scope(recorder):
-            want = self.python_function(*args, **kwargs)
-        for i, (got, eager) in enumerate(zip(steps, recorder.results)):
-            for k, (g, e) in enumerate(zip(got, eager)):
-                problem = _difference(g, e)
-                if problem:
-                    raise ShadowMismatchError(
-                        f"{cf.step_where[i]}: in {self._name}, op #{i} (result #{k}) differs "
-                        f"between compiled and eager execution: {problem}\n"
-                        f"  {cf.step_text[i]}")
-        # past control flow the two runs' ops are not matched one by one: the outputs are
-        got_leaves, want_leaves = [], []
-        _flatten(out, got_leaves, [])
-        _flatten(want, want_leaves, [])
-        for k, (g, e) in enumerate(zip(got_leaves, want_leaves)):
-            problem = _difference(g, e) if isinstance(e, Tensor) else None
-            if problem:
-                raise ShadowMismatchError(
-                    f"in {self._name}, output #{k} differs between compiled and eager "
-                    f"execution (after control flow, whose ops are not compared one by one): "
-                    f"{problem}")
+        from .shadow import Recorder, report
+        recorder = Recorder(cf, leaves)
+        with executor_scope(recorder), recorder:
+            want = self._traced_function()(*bargs, **bkwargs)
+        found = recorder.difference(steps)
+        if found is not None:
+            raise ShadowMismatchError(report(cf, self._name, found, leaves, variables, saved,
+                                             rng))
         return want
 
     def __repr__(self):
         return f"<lamina.Function {self._name}>"
 
 
-class _ShadowRecorder:
-    """Runs ops eagerly, keeping each op's results."""
+# -- run_functions_eagerly("compare") (shadow.py) ------------------------------------------------
 
-    def __init__(self):
-        self.results = []
-
-    def run_op(self, op, inputs, attrs):
-        out = eager_run_op(op, inputs, attrs)
-        self.results.append([] if out is None else list(out) if isinstance(out, tuple)
-                            else [out])
-        return out
+class _Shadowing(threading.local):
+    recorder = None   # the shadow.Recorder of compare mode's eager run on this thread
 
 
-def _difference(got, want, rtol=1e-5, atol=1e-6):
-    """What differs between a compiled and an eager result ('' if nothing)."""
-    g, w = got._array, want._array
-    if g.dtype != w.dtype or g.shape != w.shape:
-        return f"compiled {g.dtype}{list(g.shape)}, eager {w.dtype}{list(w.shape)}"
-    if w.dtype.kind == "f":
-        bad = ~np.isclose(g, w, rtol=rtol, atol=atol, equal_nan=True)
-    else:
-        bad = g != w
-    if not bad.any():
-        return ""
-    at = tuple(int(i) for i in np.argwhere(bad)[0])
-    return (f"{int(bad.sum())} of {w.size} elements, first at {list(at)}: compiled "
-            f"{g[at].item()!r}, eager {w[at].item()!r}")
+SHADOWING = _Shadowing()
 
 
 class _SpecTensor(Tensor):

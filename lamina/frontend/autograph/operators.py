@@ -7,6 +7,9 @@ Statements pass their variables as `get_state()` / `set_state(values)` over the 
 assign. In a staged loop, a variable with a tensor or number value before the loop is carried
 (as are nested structures of them); one with no value before the loop is the body's own (and
 has none after it); any other Python value must be left as it is.
+
+In run_functions_eagerly("compare")'s eager run, what the trace stages runs as Python, each
+construct as one step of the run (control_flow.shadow / staged).
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ import numpy as np
 from .. import ops
 from ..context import ctx
 from ..control_flow import (Undefined, bool_scalar, describe, flatten, is_number, is_symbolic,
-                            is_undefined, pack, placeholder, same_python, tensor_of,
-                            trace_cond, trace_while, tracing)
+                            is_undefined, pack, placeholder, same_python, shadow, staged,
+                            stages, tensor_of, trace_cond, trace_while, tracing)
 from ..function import SymbolicTensor, _ir_tensor_type, _where
 from ..tensor import Tensor
 from ..variables import Variable
@@ -86,7 +89,11 @@ def _no_try(in_try, what):
 def if_stmt(cond, body, orelse, get_state, set_state, names, in_try=False):
     trace = tracing()
     if trace is None or not is_symbolic(cond):
-        body() if cond else orelse()
+        recorder = shadow(cond)
+        if recorder is None:
+            body() if cond else orelse()
+        else:
+            set_state(recorder.construct(lambda: _run_if(cond, body, orelse, get_state)))
         return
     _no_try(in_try, "an `if`")
     pred = bool_scalar(trace, cond, "if")
@@ -99,35 +106,43 @@ def if_stmt(cond, body, orelse, get_state, set_state, names, in_try=False):
             return get_state()
         return run
 
-    set_state(trace_cond(trace, pred, (branch(body), branch(orelse)), "if", names))
+    set_state(staged(trace, lambda: trace_cond(trace, pred, (branch(body), branch(orelse)),
+                                               "if", names), names))
+
+
+def _run_if(cond, body, orelse, get_state):
+    body() if cond else orelse()
+    return get_state()
+
+
+def _conditional(trace, cond, true_fn, false_fn, what):
+    """true_fn() if `cond` else false_fn(), an expression: staged on a tensor of the
+    trace."""
+    if trace is None or not is_symbolic(cond):
+        recorder = shadow(cond)
+        if recorder is not None:
+            return recorder.construct(lambda: true_fn() if cond else false_fn())
+        return true_fn() if cond else false_fn()
+    return staged(trace, lambda: trace_cond(trace, bool_scalar(trace, cond, what),
+                                            (true_fn, false_fn), what))
 
 
 def if_exp(cond, true_fn, false_fn):
-    trace = tracing()
-    if trace is None or not is_symbolic(cond):
-        return true_fn() if cond else false_fn()
-    return trace_cond(trace, bool_scalar(trace, cond, "a conditional expression"),
-                      (true_fn, false_fn), "a conditional expression")
+    return _conditional(tracing(), cond, true_fn, false_fn, "a conditional expression")
 
 
 def and_(a_fn, b_fn):
     a = a_fn()
-    trace = tracing()
-    if trace is not None and is_symbolic(a):
-        return trace_cond(trace, bool_scalar(trace, a, "`and`"), (b_fn, lambda: a), "`and`")
-    return b_fn() if a else a
+    return _conditional(tracing(), a, b_fn, lambda: a, "`and`")
 
 
 def or_(a_fn, b_fn):
     a = a_fn()
-    trace = tracing()
-    if trace is not None and is_symbolic(a):
-        return trace_cond(trace, bool_scalar(trace, a, "`or`"), (lambda: a, b_fn), "`or`")
-    return a if a else b_fn()
+    return _conditional(tracing(), a, lambda: a, b_fn, "`or`")
 
 
 def not_(a):
-    if tracing() is not None and is_symbolic(a):
+    if stages(a):
         return ops.logical_not(tensor_of(a))
     return not a
 
@@ -161,7 +176,12 @@ def while_stmt(test, body, get_state, set_state, names, in_try=False):
             # the loop goes on in the function being traced (after the iterations, if any,
             # that Python ran while the condition was a Python value)
             _no_try(in_try, "a `while` loop")
-            _staged_loop(trace, test, body, get_state, set_state, names)
+            _staged_statement(trace, lambda: _staged_loop(trace, test, body, get_state,
+                                                          set_state, names), get_state, names)
+            return
+        recorder = shadow(c)
+        if recorder is not None:
+            set_state(recorder.construct(lambda: _run_while(c, test, body, get_state)))
             return
         if not c:
             return
@@ -169,16 +189,44 @@ def while_stmt(test, body, get_state, set_state, names, in_try=False):
         c = test()
 
 
+def _staged_statement(trace, stage, get_state, names):
+    """stage() stages a loop statement, whose outputs are its variables `names` (see
+    control_flow.staged)."""
+    def run():
+        stage()
+        return get_state()
+    staged(trace, run, names)
+
+
+def _run_while(c, test, body, get_state):
+    while c:
+        body()
+        c = test()
+    return get_state()
+
+
 def for_stmt(iterable, extra_test, body, get_state, set_state, names, in_try=False):
     trace = tracing()
     if trace is not None and is_symbolic(iterable):
         _no_try(in_try, "a `for` loop")
-        _staged_for(trace, tensor_of(iterable), extra_test, body, get_state, set_state, names)
+        _staged_statement(trace, lambda: _staged_for(trace, tensor_of(iterable), extra_test,
+                                                     body, get_state, set_state, names),
+                          get_state, names)
         return
+    recorder = shadow(iterable)
+    if recorder is not None:
+        set_state(recorder.construct(lambda: _run_for(
+            iterable, extra_test, body, get_state, set_state, names, in_try)))
+        return
+    _run_for(iterable, extra_test, body, get_state, set_state, names, in_try)
+
+
+def _run_for(iterable, extra_test, body, get_state, set_state, names, in_try):
+    """The `for` loop as Python; the variables' values after it."""
     for item in iterable:
         if extra_test is not None:
             c = extra_test()
-            if trace is not None and is_symbolic(c):
+            if stages(c):
                 # a `break` or `return` that depends on a tensor: the further iterations
                 # (unrolled) each run as the condition says
                 if_stmt(c, lambda: body(item), lambda: None, get_state, set_state, names,
@@ -187,6 +235,7 @@ def for_stmt(iterable, extra_test, body, get_state, set_state, names, in_try=Fal
             if not c:
                 break
         body(item)
+    return get_state()
 
 
 def _staged_for(trace, x, extra_test, body, get_state, set_state, names):
@@ -356,8 +405,7 @@ def _try_staged_loop(trace, test, body, state, set_state, get_state, names, prom
 
 def print_(*args, **kwargs):
     """Python's print, or lamina.print (at every run) when given tensors of a trace."""
-    if tracing() is not None and any(is_symbolic(a) for a in args) and \
-            kwargs.get("file") is None:
+    if any(stages(a) for a in args) and kwargs.get("file") is None:
         kwargs.pop("flush", None)
         kwargs.pop("file", None)
         return ops.print(*args, **kwargs)
@@ -365,7 +413,7 @@ def print_(*args, **kwargs):
 
 
 def range_(*args):
-    if tracing() is not None and any(is_symbolic(a) for a in args):
+    if any(stages(a) for a in args):
         return ops.range(*args)
     return builtins.range(*args)
 
@@ -373,6 +421,9 @@ def range_(*args):
 def len_(x):
     if tracing() is not None and is_symbolic(x) and x.shape.rank and x.shape[0] is None:
         return ops.shape(x)[0]
+    recorder = shadow(x)
+    if recorder is not None and (recorder.traced_dims(x) or [0])[0] is None:
+        return ops.shape(x)[0]   # as the trace did
     return builtins.len(x)
 
 
