@@ -379,7 +379,6 @@ def bench_memory(args, cache_dir):
     import numpy as np
     from lamina import ir
     from lamina.driver import compile_module
-    from lamina.runtime import jit
     from lamina.runtime.cache import ObjectCache
     rows = []
     cache = ObjectCache(directory=cache_dir)
@@ -421,7 +420,7 @@ def bench_memory(args, cache_dir):
                  f"{t / (n - warm) * 1e3:.0f} ms/function"])
     table(f"resident memory across the leak loops (MB; 'warm' after the first 10,000 calls / "
           f"{warm} functions; in-memory object cache: {len(cache.memory)} of at most "
-          f"{cache.max_entries} entries, {jit.LIBRARIES_PER_JIT} libraries per JIT)",
+          f"{cache.max_entries} entries)",
           ["", "warm", "end", "growth", "native heap", "speed"], rows)
 
 

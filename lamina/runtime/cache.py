@@ -1,6 +1,7 @@
 """The compile cache: object code and its calling metadata, in memory and on disk.
 
-Keys hash everything the object code depends on: the IR, the target, llvmlite's and lamina's
+Keys hash everything the object code depends on: the IR, the target (LLVM's view of the host,
+remembered without LLVM: lamina.runtime.jit.target_description), llvmlite's and lamina's
 versions, and a fingerprint of lamina's own compiler sources, so a changed lowering never hits
 a stale entry. Entries are written to a private file and renamed into place (concurrent
 writers are safe) and carry a checksum: a corrupt entry is a miss, recompiled, never trusted.
@@ -24,21 +25,26 @@ MAGIC = b"LAMINA-OBJ-1\n"
 _fingerprint = []
 
 
-def _sources(root):
-    """(name relative to root, path) of the `.py` files under `root`, in a fixed order."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for f in sorted(filenames):
-            if f.endswith(".py"):
-                p = os.path.join(dirpath, f)
-                yield os.path.relpath(p, root), p
+def _sources(root, prefix=""):
+    """(name relative to root, directory entry) of the `.py` files under `root`, in a fixed
+    order: a directory's files, then its subdirectories, each sorted by name. (os.scandir's
+    entries: a fresh process walks the sources on every cache lookup, twice as fast as
+    os.walk with os.path.relpath.)"""
+    with os.scandir(root) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    for e in entries:
+        if e.name.endswith(".py") and not e.is_dir():
+            yield prefix + e.name, e
+    for e in entries:
+        if e.is_dir(follow_symlinks=False) and e.name != "__pycache__":
+            yield from _sources(e.path, prefix + e.name + os.sep)
 
 
 def source_digest(root):
     """A hash of the names and contents of the `.py` files under `root`."""
     h = hashlib.sha256()
-    for name, p in _sources(root):
-        with open(p, "rb") as fh:
+    for name, entry in _sources(root):
+        with open(entry.path, "rb") as fh:
             data = fh.read()
         name = name.encode()
         h.update(struct.pack("<QQ", len(name), len(data)))
@@ -52,8 +58,8 @@ def remembered_source_digest(root):
     modification times (the test Python's bytecode cache applies to them): a fresh process
     stats the sources and reads one small file instead of reading every source."""
     h = hashlib.sha256(os.path.abspath(root).encode())
-    for name, p in _sources(root):
-        st = os.stat(p)
+    for name, entry in _sources(root):
+        st = entry.stat()
         h.update(f"\0{name}\0{st.st_size}\0{st.st_mtime_ns}".encode())
     d = cache_dir("fingerprints")
     path = None if d is None else os.path.join(d, h.hexdigest())
@@ -67,7 +73,7 @@ def remembered_source_digest(root):
             pass
     digest = source_digest(root)
     if path is not None:
-        _write_atomically(path, digest.encode())
+        write_atomically(path, digest.encode())
     return digest
 
 
@@ -141,10 +147,10 @@ class ObjectCache:
         path = self._path(key)
         if path is None:
             return
-        _write_atomically(path, _encode(obj, meta))
+        write_atomically(path, _encode(obj, meta))
 
 
-def _write_atomically(path, data):
+def write_atomically(path, data):
     """Write a private file and rename it into place: readers see the whole file or none. A
     read-only or full cache directory only costs recomputation."""
     tmp = None

@@ -1,13 +1,13 @@
-"""Native code for the host CPU through llvmlite: LLVM IR text -> optimized object code ->
-a library loaded into an ORC JIT. A loaded library lives as long as its `Library` object;
-dropping it unloads the code (the JIT's resource tracker).
+"""Native code for the host CPU: LLVM IR text -> optimized object code (llvmlite) -> a library
+loaded into the process (lamina.runtime.object_loader). A loaded library lives as long as its
+`Library` object; dropping it unmaps the code.
 
-Unloading frees a library's code but not its JITDylib: llvmlite creates one per library and
-LLVM keeps it until the JIT itself is destroyed (about 10 KB each, measured). So libraries go
-into a JIT that takes `LIBRARIES_PER_JIT` of them and is then retired; a retired JIT is
-destroyed, dylibs and all, when the last of its libraries is dropped.
+Only compiling needs LLVM: it is imported on the first compile, so a process whose code all
+comes from the object cache never loads it. The cache key's target description (what
+compiled code depends on besides its IR) is remembered in the cache directory under a
+fingerprint of the host read without LLVM.
 
-Compiling leaks too, inside llvmlite (see lamina.runtime.llvm_compiler): the first
+Compiling leaks, inside llvmlite (see lamina.runtime.llvm_compiler): the first
 `IN_PROCESS_COMPILES` modules compile in this process, later ones in a compiler process that
 is replaced after `COMPILES_PER_PROCESS` modules, so that memory stays flat however many
 distinct functions a program compiles."""
@@ -15,77 +15,98 @@ distinct functions a program compiles."""
 from __future__ import annotations
 
 import atexit
-import ctypes
-import ctypes.util
-import itertools
+import hashlib
 import os
 import subprocess
 import sys
 import tempfile
 import threading
 
-import llvmlite
-import llvmlite.binding as llvm
-from llvmlite.binding import orcjit
-
 from ..ir import IRError
-from . import llvm_compiler
+from ..ir.cachedir import cache_dir
+from . import object_loader
 
 _lock = threading.Lock()
 _state = {}
-_names = itertools.count()
+_target = []
 
-
-def _load_compiler_builtins():
-    """LLVM lowers some conversions (f64 -> f16, f32 -> f16 without F16C, f32 -> bf16) to
-    calls of the compiler runtime's builtins (`__truncdfhf2`...); GCC's runtime library has
-    them: loaded globally, the JIT resolves them in the process. By its soname first:
-    find_library runs ldconfig, which costs milliseconds."""
-    for name in ("libgcc_s.so.1", None):
-        name = name or ctypes.util.find_library("gcc_s")
-        if name:
-            try:
-                ctypes.CDLL(name, mode=ctypes.RTLD_GLOBAL)
-                return
-            except OSError:
-                pass
-
-
-LIBRARIES_PER_JIT = 64  # a new JIT costs about 1 ms; its dylibs' memory is bounded by this
 IN_PROCESS_COMPILES = 32  # about 2 MB of llvmlite's leak; a compiler process starts in 0.3 s
 COMPILES_PER_PROCESS = 500  # what the compiler process may leak: about 30 MB
 
 
 def _init():
+    """The compiler's state, LLVM initialized (on the first compile)."""
     if not _state:
-        _load_compiler_builtins()
+        from . import llvm_compiler
         triple, cpu, features = llvm_compiler.host()
         compiler = llvm_compiler.Compiler(triple, cpu, features)
-        _state.update(triple=triple, cpu=cpu, features=features, tm=compiler.tm,
-                      compiler=compiler, compiled=0, process=None, jit=None, linked=0)
+        _state.update(triple=triple, cpu=cpu, features=features, compiler=compiler,
+                      compiled=0, process=None)
     return _state
 
 
-def _jit_for_next_library(s):
-    """The JIT the next library goes into (under `_lock`)."""
-    if s["jit"] is None or s["linked"] >= LIBRARIES_PER_JIT:
-        s["jit"] = llvm.create_lljit_compiler(s["tm"])
-        s["linked"] = 0
-    s["linked"] += 1
-    return s["jit"]
-
-
-def target_description():
-    """What compiled code depends on besides its IR (part of every cache key)."""
+def _llvm_description():
+    import llvmlite
+    import llvmlite.binding as llvm
     s = _init()
     return f"{s['triple']}|{s['cpu']}|{s['features']}|llvmlite {llvmlite.__version__}|" \
            f"llvm {'.'.join(map(str, llvm.llvm_version_info))}"
+
+
+_CPU_FIELDS = (b"vendor_id", b"cpu family", b"model", b"model name", b"stepping", b"flags")
+
+
+def host_fingerprint():
+    """What LLVM's description of the host follows from, read without LLVM: the machine, the
+    first CPU as Linux describes it (vendor, family, model, feature flags) and llvmlite's
+    build (its version, and its LLVM library's size and time). None where /proc/cpuinfo does
+    not say (then LLVM is asked every time)."""
+    import llvmlite  # its version only: llvmlite.binding is what loads LLVM
+    try:
+        with open("/proc/cpuinfo", "rb") as f:
+            first = f.read(1 << 16).split(b"\n\n", 1)[0]
+        lib = os.stat(os.path.join(os.path.dirname(llvmlite.__file__), "binding",
+                                   "libllvmlite.so"))
+    except OSError:
+        return None
+    fields = sorted(line for line in first.splitlines()
+                    if line.split(b":", 1)[0].strip() in _CPU_FIELDS)
+    if not any(line.startswith(b"flags") for line in fields):
+        return None
+    return b"\n".join([os.uname().machine.encode(), llvmlite.__version__.encode(),
+                       f"{lib.st_size} {lib.st_mtime_ns}".encode()] + fields)
+
+
+def target_description():
+    """What compiled code depends on besides its IR (part of every cache key): LLVM's
+    triple, CPU and features, llvmlite's and LLVM's versions. Remembered on disk under the
+    host's fingerprint, so that a process whose code is cached does not start LLVM."""
+    if _target:
+        return _target[0]
+    fingerprint = host_fingerprint()
+    d = None if fingerprint is None else cache_dir("targets")
+    path = None if d is None else os.path.join(d, hashlib.sha256(fingerprint).hexdigest())
+    description = None
+    if path is not None:
+        try:
+            with open(path, "rb") as f:
+                description = f.read().decode("ascii") or None
+        except (OSError, UnicodeDecodeError):
+            pass
+    if description is None:
+        description = _llvm_description()
+        if path is not None:
+            from .cache import write_atomically
+            write_atomically(path, description.encode("ascii"))
+    _target.append(description)
+    return description
 
 
 def compile_ir(llvm_ir, opt_level=3):
     """Optimized object code for LLVM IR text. The IR must already be valid for the host:
     lowering validates what it emits, because LLVM's fatal errors end the process (here;
     in a compiler process, they become an IRError)."""
+    from . import llvm_compiler
     s = _init()
     with _lock:
         s["compiled"] += 1
@@ -110,6 +131,7 @@ class _CompilerProcess:
     """lamina.runtime.llvm_compiler run as a script, compiling what it is sent."""
 
     def __init__(self, s):
+        from . import llvm_compiler
         self.pid = os.getpid()  # a forked child must not talk to its parent's process
         self.compiles = 0
         self.stderr = tempfile.TemporaryFile()
@@ -119,6 +141,7 @@ class _CompilerProcess:
              s["features"]], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr)
 
     def compile(self, llvm_ir, opt_level):
+        from . import llvm_compiler
         text = llvm_ir.encode()
         header = llvm_compiler.HEADER
         try:
@@ -178,31 +201,16 @@ def _close_compiler_process():
 
 
 class Library:
-    """Object code linked into the process; `address(name)` of each exported symbol.
+    """Object code loaded into the process; `address(name)` of each exported symbol.
     `imports` ({name: address}) resolve symbols ahead of the process's own (how compiled
-    code reaches the runner utilities, which are JIT-compiled code themselves)."""
+    code reaches the runner utilities, which are lamina-compiled code themselves)."""
 
     def __init__(self, obj, exports, imports=None):
-        s = _init()
-        builder = orcjit.JITLibraryBuilder().add_object_img(obj).add_current_process()
-        for name, address in (imports or {}).items():
-            builder.import_symbol(name, address)
-        for name in exports:
-            builder.export_symbol(name)
-        with _lock:
-            lljit = _jit_for_next_library(s)
-            self._tracker = builder.link(lljit, f"lamina{next(_names)}")
-            self._jit = lljit  # outlives the tracker, whose disposal uses it
-        self.addresses = {name: self._tracker[name] for name in exports}
+        self.image = object_loader.Image(obj, imports)
+        self.addresses = {name: self.image.address(name) for name in exports}
 
     def address(self, name):
         return self.addresses[name]
-
-    def __del__(self):
-        # the code goes first, then (when this was its last library) the JIT
-        tracker = self.__dict__.get("_tracker")
-        if tracker is not None and not sys.is_finalizing():
-            tracker.close()
 
 
 class NativeLibrary:

@@ -37,12 +37,17 @@ def host():
 
 
 class Compiler:
-    def __init__(self, triple, cpu, features):
+    """`reloc` and `codemodel` as llvmlite names them; lamina's code is position-independent
+    with the JIT's default (large) code model, which lamina.runtime.object_loader loads
+    anywhere; tests ask for others to see each kind of relocation loaded."""
+
+    def __init__(self, triple, cpu, features, reloc="pic", codemodel="jitdefault"):
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
+        llvm.initialize_native_asmparser()  # module-level asm, which LLVM aborts on without it
         self.triple = triple
         self.tm = llvm.Target.from_triple(triple).create_target_machine(
-            cpu=cpu, features=features, opt=3, reloc="pic", codemodel="jitdefault")
+            cpu=cpu, features=features, opt=3, reloc=reloc, codemodel=codemodel)
 
     def _optimized(self, llvm_ir, opt_level, verify=True):
         try:
