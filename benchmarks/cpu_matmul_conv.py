@@ -62,10 +62,17 @@ def peak():
     return formula, formula / 2 if zen4 else formula, ghz, cores, zen4
 
 
+# OpenBLAS's threads spin for about 0.1 s after each numpy matmul (and other pools for a
+# while), on the core lamina's (or a peer's) second thread needs; each measurement starts
+# after they have parked
+SETTLE_S = 0.25
+
+
 def best_time(f, args, repeat, cpu=None):
     """The best wall time of `repeat` calls; with a list `cpu`, the best CPU time of the
     process (all its threads) is appended to it."""
     f(*args)
+    time.sleep(SETTLE_S)
     best, best_cpu = float("inf"), float("inf")
     for _ in range(repeat):
         t, c = time.perf_counter(), time.process_time()

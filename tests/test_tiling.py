@@ -210,3 +210,26 @@ def test_one_buffer_as_both_inputs():
     f = compiled(text)["sq"]
     a = rand(np.random.default_rng(9), (70, 70), "f32")
     close(f(a), a @ a, 70, "x @ x")
+
+
+def test_zero_fill_becomes_the_first_reduction_block():
+    """C's zero fill before a contraction is dropped (static shapes) or kept only for an empty
+    reduction (dynamic): the first reduction block stores its sums. Batched, transposed and f64
+    results with one and several reduction blocks, and with none, on output buffers that held
+    other values (each call's outputs reuse the memory of earlier ones)."""
+    m = _loops_stage(matmul_module("f32", False, False, "7x300", "300x40", "7x40"))
+    PassManager(parse_pipeline("canonicalize")).run(m)  # folds `if 300 < 1`
+    assert not [o for o in m.walk() if o.name == "structured.generic"]
+    fills = [o for o in _loops_stage(matmul_module("f32", False, False)).walk()
+             if o.name == "structured.generic"]
+    assert len(fills) == 1 and fills[0].parent_op.name == "scf.if"
+    rng = np.random.default_rng(10)
+    for et, ta, tb in (("f32", False, False), ("f32", True, True), ("f64", True, False)):
+        kc = BLOCKS[np.dtype(NP[et]).itemsize * 8]["KC"]
+        f = compiled(matmul_module(et, ta, tb, "?x?x?", "?x?x?", "?x?x?"))["mm"]
+        for k in (0, 5, kc, kc + 7, 2 * kc + 1):
+            for _ in range(2):
+                a, b = rand(rng, (3, 37, k), et), rand(rng, (3, k, 45), et)
+                got = f(a.transpose(0, 2, 1).copy() if ta else a,
+                        b.transpose(0, 2, 1).copy() if tb else b)
+                close(got, a @ b, k, f"{et} {ta=} {tb=} batched k={k}")

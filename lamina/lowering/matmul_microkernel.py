@@ -139,20 +139,29 @@ def micro_kernel(e, et, a_column, bp, b_at, kc):
     return [res[r * NV:(r + 1) * NV] for r in range(MR)]
 
 
-def add_into_c(e, et, acc, c, row_at, col_at, mr, nr):
+def add_into_c(e, et, acc, c, row_at, col_at, mr, nr, fresh=None):
     """C[row_at(r) + col_at + j] += acc[r][j] for rows r < mr and columns j < nr (`row_at` the
-    index of row r's first element)."""
+    index of row r's first element); where the i1 `fresh` is true, C's old values count as
+    zeros and are not read."""
     n = lanes(et)
     vt = T.VectorType((n,), et)
     mt = T.VectorType((n,), T.i1)
     masks = [e.op(vector.CreateMaskOp([e.sub(nr, v * n)], result_types=[mt]))
              for v in range(NV)]
+    reads, old_of_fresh = masks, None
+    if fresh is not None:
+        # a load under an all-false mask reads no memory and gives its pass-through, zeros
+        reads = [e.op(vector.CreateMaskOp([e.select(fresh, e.c(0), e.sub(nr, v * n))],
+                                          result_types=[mt])) for v in range(NV)]
+        old_of_fresh = e.op(vector.BroadcastOp(e.f(0.0, et), result_types=[vt]))
     for r in range(MR):
         with e.when(e.lt(r, mr)):
             base = e.add(row_at(r), col_at)
             for v in range(NV):
                 at = e.add(base, v * n)
-                old = e.op(vector.MaskedLoadOp(c, [at], masks[v], acc[r][v], result_types=[vt]))
-                # the pass-through lanes are never stored, so any vector serves there
+                # the pass-through lanes are stored only where fresh (as zeros); elsewhere
+                # any vector serves there
+                passthru = acc[r][v] if old_of_fresh is None else old_of_fresh
+                old = e.op(vector.MaskedLoadOp(c, [at], reads[v], passthru, result_types=[vt]))
                 total = e.op(arith.AddFOp(old, acc[r][v]))
                 e.op(vector.MaskedStoreOp(c, [at], masks[v], total))

@@ -11,8 +11,9 @@ directly, it is the loop itself.
 `convert-parallel-calls` (llvm level): each call of such a function becomes a call of the
 runtime's `__lamina_parallel_for(thunk, context, begin, end, cost)` (lamina.runtime.parallel),
 the captured values packed into a struct on the caller's stack and `thunk` unpacking them.
-The runtime splits `begin..end` across the cores when `(end - begin) * cost` pays for
-starting threads, and otherwise calls the thunk once on the calling thread.
+The runtime splits `begin..end` into chunks run by the calling thread and its pool of workers
+when `(end - begin) * cost` pays for sharing the loop, and otherwise calls the thunk once on
+the calling thread.
 """
 
 from __future__ import annotations

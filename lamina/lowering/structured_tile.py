@@ -23,10 +23,14 @@ That is what lets one kernel serve every contraction: conv2d is an implicit GEMM
               C[ir:+MR, jr:+NR] += micro-kernel      (masked at the edges)
 
 The accumulation order differs from the loop nest's (blocks of KC), as any tiling's does.
+Where C was just filled with zeros (a matmul's or convolution's initial value), the block at
+pc = 0 stores its sums instead of adding them to C, and the fill runs only for an empty
+reduction (`_zero_fill`).
 """
 
 from __future__ import annotations
 
+import math
 import os
 
 from ..dialects import memref, vector
@@ -167,6 +171,39 @@ def match(op):
                                                 op.outputs[0]: c_form}, batch, m, [n], k, unit)
 
 
+def _zero_fill(con):
+    """The structured.generic right before the contraction that sets every element of its C
+    to +0.0 (a matmul's or convolution's initial value), or None. The tiled loops then store
+    the first reduction block's sums where they would have added them to the zeros: no pass
+    over C to clear it, and none to read the zeros back. Sums start from +0.0 accumulators, so
+    they are never -0.0 and adding them to +0.0 changes nothing."""
+    fill = con.op.prev
+    if fill is None or fill.name != "structured.generic" or fill.results or \
+            len(fill.inputs) != 1 or len(fill.outputs) != 1 or fill.outputs[0] is not con.c:
+        return None
+    x = fill.inputs[0]
+    d = x.defining_op
+    if x.type != con.et or d is None or d.name != "arith.constant":
+        return None
+    value = d.properties["value"].value
+    if value != 0.0 or math.copysign(1.0, value) < 0:
+        return None
+    body = list(fill.block)
+    if len(body) != 1 or list(body[0].operands) != [fill.block.args[0]]:
+        return None
+    rank = len(con.c.type.shape)
+    dims = [r.position if r.__class__ is AffineDim else None for r in fill.maps[1].results]
+    if fill.maps[0].results or dims != list(range(rank)) or fill.num_loops != rank or \
+            any(it != PARALLEL for it in fill.iterators):
+        return None
+    # the contraction writes all of C: each dimension a loop of its own, indexed bare
+    loops = [next(iter(f)) if len(f) == 1 and list(f.values()) == [1] and not k else None
+             for f, k in con.forms[con.c]]
+    if None in loops or len(set(loops)) != rank:
+        return None
+    return fill
+
+
 class _Flat:
     """An operand as a flat buffer: `base` plus, per loop, the distance between elements."""
 
@@ -238,6 +275,7 @@ def _round_up(e, x, n):
 
 def tile(rw, con):
     op = con.op
+    fill = _zero_fill(con)  # (before any op is inserted between the two)
     e = Emitter(rw, op.loc)
     rw.set_insertion_point_before(op)
     bounds = loop_bounds(rw, op)
@@ -264,6 +302,10 @@ def tile(rw, con):
     a_size = None if direct_a else e.mul(e.min(ksize, kc_max),
                                          _round_up(e, e.min(msize, mc_max), MR))
     zero = e.f(0.0, et)
+    if fill is not None:
+        with e.when(e.lt(ksize, 1)):  # no reduction block to store C: the zeros stay
+            fill.detach()
+            e.rw.insert(fill)
     last_n = e.sub(nsize, 1)
     # as many row blocks as it takes to keep each under MC, rounded up to a multiple of the
     # cores, so that each core gets as many, of about the same size
@@ -284,6 +326,7 @@ def tile(rw, con):
                     a_pack = e.alloc(et, a_size)
                 with e.loop(0, ksize, kc_max) as pc:
                     kc = e.min(kc_max, e.sub(ksize, pc))
+                    fresh = None if fill is None else e.lt(pc, 1)
                     if direct_a:
                         a_column = _direct_a(e, fa.buf, base_a, row_a, k_a, ic, mc, pc)
                     else:
@@ -299,7 +342,7 @@ def tile(rw, con):
                             first = e.add(ic, ir)
                             add_into_c(e, et, acc, fc.buf,
                                        lambda r: e.load(row_c, e.add(first, r)), col_at,
-                                       mrem, nrem)
+                                       mrem, nrem, fresh)
                 if not direct_a:
                     e.dealloc(a_pack)
     for buf in (b_pack, row_a, row_c, col_b, k_a, k_b):

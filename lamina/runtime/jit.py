@@ -240,6 +240,11 @@ class NativeLibrary:
                 self._loaded = Library(obj, self.exports)
             return self._loaded
 
+    @property
+    def loaded(self):
+        """The Library if it has been loaded (None: nothing of it runs yet)."""
+        return self._loaded
+
     def addresses(self, names):
         """{name: address} of this library's symbols among `names` (for Library's imports)."""
         wanted = [n for n in names if n in self.symbols]

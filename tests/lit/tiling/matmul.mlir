@@ -96,3 +96,53 @@ func.func @untouched(%ai: memref<4x5xi32>, %bi: memref<5x6xi32>, %ci: memref<4x6
   }
   return
 }
+
+// A zero fill of C right before the contraction: the first reduction block stores its sums
+// (its loads of C masked off, the zeros their pass-through) and the fill runs only where the
+// reduction is empty.
+// CHECK-LABEL: func.func @matmul_into_zeros
+// CHECK:         arith.cmpi slt
+// CHECK-NEXT:    scf.if
+// CHECK-NEXT:      structured.generic
+// CHECK:         vector.fma
+// CHECK:         arith.select
+// CHECK-NEXT:    vector.create_mask
+// CHECK:         vector.maskedload
+// CHECK-NOT:     structured.generic
+// CHECK:         return
+func.func @matmul_into_zeros(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
+  %zero = arith.constant 0.000000e+00 : f32
+  structured.generic {indexing_maps = [affine_map<(d0, d1) -> ()>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%zero : f32) outs(%c : memref<?x?xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    structured.yield %x : f32
+  }
+  structured.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : memref<?x?xf32>, memref<?x?xf32>) outs(%c : memref<?x?xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %0 = arith.mulf %x, %y : f32
+    %1 = arith.addf %acc, %0 : f32
+    structured.yield %1 : f32
+  }
+  return
+}
+
+// Any other initial value of C (here -0.0, which a sum would turn into +0.0) is added to, as
+// before: the fill stays where it was.
+// CHECK-LABEL: func.func @matmul_into_negative_zeros
+// CHECK-NOT:     scf.if
+// CHECK:         structured.generic
+// CHECK:         vector.fma
+// CHECK:         return
+func.func @matmul_into_negative_zeros(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
+  %nz = arith.constant -0.000000e+00 : f32
+  structured.generic {indexing_maps = [affine_map<(d0, d1) -> ()>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%nz : f32) outs(%c : memref<?x?xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    structured.yield %x : f32
+  }
+  structured.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : memref<?x?xf32>, memref<?x?xf32>) outs(%c : memref<?x?xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %0 = arith.mulf %x, %y : f32
+    %1 = arith.addf %acc, %0 : f32
+    structured.yield %1 : f32
+  }
+  return
+}
