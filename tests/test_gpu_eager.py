@@ -85,9 +85,32 @@ def test_function_runs_where_its_inputs_live(gpu):
     xd, yd = x * 1.0, y * 1.0  # computed in the GPU scope: device tensors
     assert isinstance(xd, GPUTensor) and isinstance(yd, GPUTensor)
     launches = len(gpu.device.launches)
-    with executor_scope(None):  # the call itself, outside the eager GPU scope
-        out = f(xd, yd)
+    out = f(xd, yd)  # inside the GPU scope: staged and compiled all the same
+    assert f.experimental_get_tracing_count() == 1
     assert all(isinstance(o, GPUTensor) for o in out)
     assert out[0].shape == (3, 2) and out[1].shape == ()
     assert len(gpu.device.launches) > launches
     assert gpu.device.copies["out"] == 0
+
+
+def test_gradients_of_broadcasts_run_under_the_gpu_executor(gpu):
+    # the gradient sums the broadcast back with lamina.reduce_to_shape, an op only derivative
+    # rules emit (not in the public op table); the stand-in device computes nothing, so the
+    # values are not checked here (test_gpu_device.py does, on a GPU)
+    x = tf.constant(np.ones((3, 1), np.float32))
+    y = tf.constant(np.arange(12, dtype=np.float32).reshape(3, 4))
+    with tf.GradientTape() as t:
+        t.watch(x)
+        z = tf.reduce_sum(x * y)
+    g = t.gradient(z, x)
+    assert g.shape == (3, 1) and g.dtype == tf.float32
+
+
+def test_kernels_are_cached_by_attribute_values(gpu, monkeypatch):
+    from lamina.frontend import ops
+    x = tf.constant(np.arange(12, dtype=np.float32).reshape(3, 4))
+    x[1:3]
+    n = len(gpu.cache)
+    monkeypatch.setattr(ops, "_SLICES", {})  # so that the index is parsed anew
+    x[1:3]  # an equal slice spec, another object: the kernel compiled for it serves
+    assert len(gpu.cache) == n

@@ -56,7 +56,7 @@ from ..passes.pass_manager import Instrumentation
 from . import dtypes as D
 from .context import ctx, executor_scope
 from .execute import OPS, convert_to_tensor
-from .gpu_eager import gpu_call
+from .gpu_eager import GPUExecutor, gpu_call
 from .tensor import EagerTensor, Tensor, wrap
 from .tensor_shape import TensorShape
 from .variables import Variable
@@ -834,8 +834,11 @@ class Function:
         return self._lookup(*_specs_as_placeholders(args, kwargs))[0]
 
     def __call__(self, *args, **kwargs):
-        if _RUN_EAGERLY or ctx.executor is not None:
-            if _RUN_EAGERLY == "compare" and ctx.executor is None:
+        ex = ctx.executor
+        # the GPU's eager executor (a device scope, or the default where a GPU is) stages the
+        # call all the same: _call_flat runs it where its inputs live
+        if _RUN_EAGERLY or (ex is not None and ex.__class__ is not GPUExecutor):
+            if _RUN_EAGERLY == "compare" and ex is None:
                 return self._call_compare(args, kwargs)
             if self.autograph and (isinstance(ctx.executor, _Trace) or
                                    SHADOWING.recorder is not None):

@@ -16,7 +16,7 @@ from ..ir import IRError
 from ..ir import types as T
 from ..ir.builtin import ModuleOp
 from .dtypes import FROM_NUMPY
-from .execute import OPS, eager_run_op
+from .vjp_programs import entry, freeze
 from .tensor import EagerTensor, wrap
 from .tensor_shape import TensorShape
 
@@ -98,7 +98,10 @@ class GPUExecutor:
         types = [T.RankedTensorType([T.DYNAMIC] * x.ndim if generic else x.shape.as_list(),
                                     x.dtype.ir_type) for x in inputs]
         f = FuncOp.build("op", T.FunctionType(types, []))
-        irop = OPS[op].build(list(f.entry.args), attrs)
+        e = entry(op)
+        if e.build is None:
+            raise NotImplementedError(f"{op.opdef.name} runs on the CPU")
+        irop = e.build(list(f.entry.args), attrs)
         f.entry.append(irop)
         f.entry.append(ReturnOp(list(irop.results)))
         f.properties["function_type"].value = T.FunctionType(
@@ -107,7 +110,7 @@ class GPUExecutor:
 
     def compiled(self, op, inputs, attrs):
         """The GPUFunction running `op` on inputs like these (None: the op runs on the CPU)."""
-        key = (op, self._signature(op, inputs), repr(sorted(attrs.items())) if attrs else "")
+        key = (op, self._signature(op, inputs), freeze(attrs))
         if key not in self.cache:
             try:
                 self.cache[key] = self._compile(op, inputs, attrs)
@@ -122,11 +125,12 @@ class GPUExecutor:
         return to_device(self.device, np.asarray(x._array))
 
     def run_op(self, op, inputs, attrs):
+        e = entry(op)  # derivative rules' own ops (reduce_to_shape...) included
         if not all(isinstance(x, EagerTensor) for x in inputs):
-            return eager_run_op(op, inputs, attrs)
+            return e.eager(e, inputs, attrs)
         fn = self.compiled(op, inputs, attrs)
         if fn is None:
-            out = eager_run_op(op, inputs, attrs)
+            out = e.eager(e, inputs, attrs)
             if isinstance(out, EagerTensor):
                 from ..runtime.cuda_launch import to_device
                 return _gpu_tensor(to_device(self.device, out._array), self)
