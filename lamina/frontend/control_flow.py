@@ -144,11 +144,13 @@ def staged(trace, stage, names=None):
     tuples, dicts; a tuple of the values of the variables `names`, for a statement), which
     this returns. The trace notes where each result of the op is among them: compare mode
     runs the construct eagerly as one step with those outputs."""
+    if not trace.shadow:
+        return stage()
     start = len(trace.steps)
     out = stage()
     op = next(op for op, _ in reversed(trace.steps) if op.parent is trace.block)
     variables = []
-    if trace.shadow and trace.block is trace.func.entry:
+    if trace.block is trace.func.entry:
         # a construct may change Variables only: compare mode compares their values after it
         written = {o.operands[0]: None for o in op.walk() if o.__class__ is AssignVariableOp}
         for v in written:
@@ -164,6 +166,8 @@ def one_step(run):
     whose results are the tensors among them."""
     trace = tracing()
     if trace is not None:
+        if not trace.shadow:
+            return run()
         start = len(trace.steps)
         loc = _user_location()
         out = run()

@@ -740,7 +740,7 @@ def getitem(tensor, key):
     parsed = _SLICES.get(memo) if memo is not None else None
     if parsed is None:
         parsed = _parse_index(key, rank)
-        if memo is not None and not parsed[1]:
+        if memo is not None:  # (an index of Python values has no dynamic bounds)
             if len(_SLICES) >= 4096:
                 _SLICES.clear()
             _SLICES[memo] = parsed

@@ -407,9 +407,7 @@ class GradientTape:
                 p = program(op, inputs, attrs, mask, id(g) in seeds)
                 for x, c in zip(inputs, p.run(inputs, g, out)):
                     if c is not None:
-                        k = id(x)
-                        prev = get(k)
-                        cot[k] = c if prev is None else run_op(AddOp, [prev, c])
+                        acc(id(x), c)
         return [get(id(s)) if id(s) in tracked else None for s in sources]
 
     def _backward_custom(self, rec, cot, acc, tensor_of):
