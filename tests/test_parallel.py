@@ -98,6 +98,7 @@ def test_the_workers_persist():
     """Workers are started once: repeated loops add no threads."""
     run_parallel_for(0, 64, 1 << 24)
     before = len(os.listdir("/proc/self/task"))
+    assert before >= parallel.threads()  # the caller and its workers
     for _ in range(20):
         run_parallel_for(0, 64, 1 << 24)
     assert len(os.listdir("/proc/self/task")) == before

@@ -65,7 +65,8 @@ def convert(func):
               if _convertible(v.type) and bases[i] not in kept_bases]
     if not chosen:
         return False
-    released = set()
+    released = {}   # buffers the copies leave behind, freed after them (in a fixed order)
+    replaced = set()  # buffers that became out params: nothing to free, whatever views them
     for i in chosen:
         v = values[i]
         out = entry.add_argument(v.type)
@@ -73,13 +74,14 @@ def convert(func):
         if alloc is not None and alloc.name == "memref.alloc" and values.count(v) == 1:
             v.replace_all_uses_with(out)
             alloc.erase()
+            replaced.add(v)
             continue
         entry.insert_before(ret, memref.CopyOp(v, out, loc=ret.loc))
-        b = bases[i]
-        if b not in released and _owned(b):
-            released.add(b)
+        if _owned(bases[i]):
+            released[bases[i]] = None
     for b in released:
-        entry.insert_before(ret, memref.DeallocOp(b, loc=ret.loc))
+        if b not in replaced:
+            entry.insert_before(ret, memref.DeallocOp(b, loc=ret.loc))
     keep = [v for i, v in enumerate(values) if i not in chosen]
     ret.set_operands(keep)
     ft = func.type

@@ -120,13 +120,6 @@ def compile_ir(llvm_ir, opt_level=3):
             raise IRError(f"LLVM rejected the generated IR: {e}") from None
 
 
-def optimized_ir(llvm_ir, opt_level=3):
-    """The IR after LLVM's optimization pipeline (for dumps)."""
-    s = _init()
-    with _lock:
-        return s["compiler"].optimized_ir(llvm_ir, opt_level)
-
-
 class _CompilerProcess:
     """lamina.runtime.llvm_compiler run as a script, compiling what it is sent."""
 

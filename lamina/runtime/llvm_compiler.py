@@ -49,11 +49,10 @@ class Compiler:
         self.tm = llvm.Target.from_triple(triple).create_target_machine(
             cpu=cpu, features=features, opt=3, reloc=reloc, codemodel=codemodel)
 
-    def _optimized(self, llvm_ir, opt_level, verify=True):
+    def _optimized(self, llvm_ir, opt_level):
         try:
             module = llvm.parse_assembly(llvm_ir)
-            if verify:
-                module.verify()
+            module.verify()
         except RuntimeError as e:
             raise Rejected(str(e).strip()) from None
         module.triple = self.triple
@@ -68,9 +67,6 @@ class Compiler:
     def compile(self, llvm_ir, opt_level=3):
         """Object code for LLVM IR text (raises Rejected)."""
         return bytes(self.tm.emit_object(self._optimized(llvm_ir, opt_level)))
-
-    def optimized_ir(self, llvm_ir, opt_level=3):
-        return str(self._optimized(llvm_ir, opt_level, verify=False))
 
 
 def _read(stream, n):

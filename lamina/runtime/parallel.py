@@ -183,12 +183,17 @@ start:
   br label %spawn
 
 spawn:
-  %k = phi i32 [ 1, %start ], [ %k1, %spawn ]
+  %k = phi i32 [ 1, %start ], [ %k1, %spawned_one ]
   %rc = call i32 @pthread_create(ptr %tid, ptr null, ptr @lamina_pool_worker, ptr null)
   %ok = icmp eq i32 %rc, 0
+  br i1 %ok, label %detach, label %spawned_one
+
+detach:  ; (a thread that was not created has nothing to detach: no worker, more for the caller)
   %tv = load i64, ptr %tid
-  %tv0 = select i1 %ok, i64 %tv, i64 0
-  %dt = call i32 @pthread_detach(i64 %tv0)
+  %dt = call i32 @pthread_detach(i64 %tv)
+  br label %spawned_one
+
+spawned_one:
   %k1 = add i32 %k, 1
   %spawned = icmp slt i32 %k1, {n}
   br i1 %spawned, label %spawn, label %publish

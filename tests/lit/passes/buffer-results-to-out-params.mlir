@@ -39,3 +39,17 @@ func.func private @hidden() -> memref<2xf32> {
   %0 = memref.alloc() : memref<2xf32>
   return %0 : memref<2xf32>
 }
+
+// A buffer returned beside a view of it: the buffer becomes its out param, the view is
+// copied from that, and nothing is freed (the buffer is no longer allocated here). Before,
+// the dealloc named the erased allocation.
+// CHECK-LABEL: func.func @buffer_and_its_view
+// CHECK-SAME:    (%[[O0:.*]]: memref<2x2xf32>, %[[O1:.*]]: memref<4xf32>)
+// CHECK-NEXT:    %[[V:.*]] = memref.collapse_shape %[[O0]]
+// CHECK-NEXT:    memref.copy %[[V]], %[[O1]]
+// CHECK-NEXT:    return
+func.func @buffer_and_its_view() -> (memref<2x2xf32>, memref<4xf32>) {
+  %0 = memref.alloc() : memref<2x2xf32>
+  %1 = memref.collapse_shape %0 [[0, 1]] : memref<2x2xf32> into memref<4xf32>
+  return %0, %1 : memref<2x2xf32>, memref<4xf32>
+}
