@@ -45,6 +45,10 @@ def test_maps_compose_and_invert():
     bcast = AffineMap(2, 0, [AffineDim(1)])
     assert compose(bcast, m) == AffineMap(2, 0, [AffineDim(0)])
     assert compose(m, m).is_identity
+    # a 3-cycle is not its own inverse: the swap above would pass an identity function
+    c3 = AffineMap(3, 0, [AffineDim(1), AffineDim(2), AffineDim(0)])
+    assert inverse_permutation(c3) == AffineMap(3, 0, [AffineDim(2), AffineDim(0), AffineDim(1)])
+    assert compose(c3, inverse_permutation(c3)).is_identity and not compose(c3, c3).is_identity
 
 
 def test_chain_is_one_loop_nest_and_matches_eager():

@@ -203,10 +203,12 @@ def test_input_gradient_dynamic_sizes():
 
 
 def test_one_buffer_as_both_inputs():
-    """x @ x: the same buffer as A and B (left to the loops, which read it as both)."""
+    """x @ x: the same buffer as A and B, tiled (each operand's indexing is its own)."""
     text = ("func.func @sq(%a: tensor<?x?xf32>) -> tensor<?x?xf32> {\n"
             "  %0 = lamina.matmul %a, %a : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>\n"
             "  return %0 : tensor<?x?xf32>\n}")
+    m = _loops_stage(text)
+    assert any(o.name == "vector.fma" for o in m.walk()) and not _contractions(m)
     f = compiled(text)["sq"]
     a = rand(np.random.default_rng(9), (70, 70), "f32")
     close(f(a), a @ a, 70, "x @ x")

@@ -405,14 +405,6 @@ class LaunchOp(_LaunchSizes):
     def body(self):
         return self.regions[0].blocks[0]
 
-    @property
-    def block_ids(self):
-        return self.body.args[0:3]
-
-    @property
-    def thread_ids(self):
-        return self.body.args[3:6]
-
     def verify_(self):
         if not self.regions[0].blocks or len(self.body.args) < 12:
             raise self.error("expected body region with at least 12 arguments")

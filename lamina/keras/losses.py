@@ -78,10 +78,8 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     if label_smoothing:
         y_true = ops.add(ops.multiply(y_true, 1.0 - label_smoothing), 0.5 * label_smoothing)
     if from_logits:
-        # max(x, 0) - x y + log(1 + exp(-|x|)): stable for large |x|
-        x = y_pred
-        per = ops.add(ops.subtract(ops.maximum(x, 0.0), ops.multiply(x, y_true)),
-                      ops.log(ops.add(ops.exp(ops.negative(ops.abs(x))), 1.0)))
+        # softplus(x) - x y: stable for large |x|
+        per = ops.subtract(ops.softplus(y_pred), ops.multiply(y_pred, y_true))
     else:
         eps = backend.epsilon()
         p = ops.clip_by_value(y_pred, eps, 1.0 - eps)

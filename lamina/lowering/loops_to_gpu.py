@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 
 from ..dialects import arith, gpu, scf
+from ..dialects.cf import constant_int
 from ..ir import IRError
 from ..ir import types as T
 from ..ir.attributes import FloatAttr, IntegerAttr
@@ -64,18 +65,9 @@ class _Builder:
         return self(arith.ConstantOp(value=IntegerAttr(v, T.index)))
 
 
-def _const_int(v):
-    o = v.owner if hasattr(v, "owner") else None
-    if getattr(o, "name", None) == "arith.constant":
-        a = o.properties["value"]
-        if isinstance(a, IntegerAttr):
-            return a.value
-    return None
-
-
 def _trip_count(b, lb, ub, step):
     span = b(arith.SubIOp(ub, lb))
-    return b(arith.CeilDivSIOp(span, step)) if _const_int(step) != 1 else span
+    return b(arith.CeilDivSIOp(span, step)) if constant_int(step) != 1 else span
 
 
 def _product(b, values):
@@ -201,12 +193,12 @@ def _want_block_reduction(red):
 
 
 def _static_trip(f):
-    lb, ub, st = (_const_int(v) for v in (f.lower_bound, f.upper_bound, f.step))
+    lb, ub, st = (constant_int(v) for v in (f.lower_bound, f.upper_bound, f.step))
     return None if None in (lb, ub, st) else _Static(max(0, -(-(ub - lb) // st)))
 
 
 def _static_trip_p(p, i):
-    lb, ub, st = (_const_int(v) for v in (p.lower_bound[i], p.upper_bound[i], p.step[i]))
+    lb, ub, st = (constant_int(v) for v in (p.lower_bound[i], p.upper_bound[i], p.step[i]))
     return None if None in (lb, ub, st) else _Static(max(0, -(-(ub - lb) // st)))
 
 
@@ -218,7 +210,7 @@ class _Static:
 
 
 def _static_value(v):
-    return v.n if isinstance(v, _Static) else _const_int(v)
+    return v.n if isinstance(v, _Static) else constant_int(v)
 
 
 def _static_product(values):
@@ -421,8 +413,8 @@ def _match_matmul(red):
     if par is None or len(par.step) != 2 or len(red.fors) != 1 or \
             red.combine.name not in ("arith.addf", "arith.addi"):
         return None
-    if any(_const_int(v) != 0 for v in list(par.lower_bound) + [red.fors[0].lower_bound]) or \
-            any(_const_int(v) != 1 for v in list(par.step) + [red.fors[0].step]):
+    if any(constant_int(v) != 0 for v in list(par.lower_bound) + [red.fors[0].lower_bound]) or \
+            any(constant_int(v) != 1 for v in list(par.step) + [red.fors[0].step]):
         return None
     if [o for o in par.body if o.name not in ("scf.reduce", "scf.for")]:
         return None
@@ -650,10 +642,6 @@ def _hoistable(o):
 def _produced_by(o, run):
     produced = {r for x in run for y in x.walk() for r in y.results}
     return any(v in produced for v in o.operands)
-
-
-def _uses_run(o, run):
-    return _is_pure_scalar(o) and _produced_by(o, run)
 
 
 def _map_loop(o):

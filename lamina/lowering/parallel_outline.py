@@ -21,6 +21,7 @@ from __future__ import annotations
 from ..dialects import arith, func, llvm as L
 from ..ir import types as T
 from ..ir.attributes import IntegerAttr, SymbolRefAttr
+from ..ir.core import values_used_from_outside
 from ..passes import Pass, register_pass
 from ..runtime.parallel import MIN_WORK, SYMBOL as RUNTIME
 
@@ -66,23 +67,6 @@ def cost_of(ops, unknown=UNKNOWN_TRIPS):
     return total
 
 
-def _captures(op):
-    """Values used inside `op` but defined outside it, in order of first use."""
-    inside = set()
-    for o in op.walk():
-        inside.update(o.results)
-        for r in o.regions:
-            for b in r.blocks:
-                inside.update(b.args)
-    seen, out = set(), []
-    for o in op.walk():
-        for v in o.operands:
-            if v not in inside and v not in seen:
-                seen.add(v)
-                out.append(v)
-    return out
-
-
 def _is_constant(v):
     d = v.defining_op
     return d is not None and d.name == "arith.constant" and not d.regions
@@ -90,7 +74,7 @@ def _is_constant(v):
 
 def outline(loop, fn, name):
     """Move scf.parallel `loop` (in function `fn`) into a new function `name` and call it."""
-    caps = _captures(loop)
+    caps = values_used_from_outside([loop])
     consts = [v for v in caps if _is_constant(v)]
     passed = [v for v in caps if not _is_constant(v)]
     rest = list(zip(loop.lower_bound, loop.upper_bound, loop.step))[1:]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from ..dialects.structured import GenericOp, PARALLEL
 from ..dialects import arith
+from ..dialects.memref import is_permutation
 from ..ir import types as T
 from ..ir.affine import AffineBinary, AffineConst, AffineDim, AffineMap
 from ..ir.attributes import DenseElementsAttr, IntegerAttr
@@ -56,10 +57,6 @@ def inverse_permutation(m):
     return AffineMap(len(pos), 0, inv)
 
 
-def _is_permutation(m):
-    return inverse_permutation(m) is not None
-
-
 def _body_ops(g):
     return [o for o in g.block if o.name not in ("structured.yield", "arith.constant")]
 
@@ -81,9 +78,9 @@ def _fusable_into(p, consumer, index):
     m = consumer.maps[index]
     cheap = len(_body_ops(p)) <= CHEAP_BODY
     if all(it == PARALLEL for it in consumer.iterators):
-        return _is_permutation(m) or cheap
+        return is_permutation(m) or cheap
     # a reduction: fuse only where each producer element is read once (not a matmul operand)
-    return _is_permutation(m)
+    return is_permutation(m)
 
 
 def _uses_fusable(p, consumer, index):

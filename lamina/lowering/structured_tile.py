@@ -31,7 +31,6 @@ reduction (`_zero_fill`).
 from __future__ import annotations
 
 import math
-import os
 
 from ..dialects import memref, vector
 from ..ir import types as T
@@ -39,13 +38,13 @@ from ..ir.affine import AffineBinary, AffineConst, AffineDim
 from ..ir.attributes import IntegerAttr
 from ..ir.rewrite import PatternRewriter
 from ..passes import Pass, register_pass
+from ..runtime.parallel import threads
 from .matmul_microkernel import (MR, NV, VECTOR_BYTES, Emitter, add_into_c, lanes,
                                  micro_kernel)
 from .structured_to_loops import PARALLEL, loop_bounds
 
 SMALL_WORK = 1 << 15  # multiply-adds (32x32x32) below which a contraction is left as loops
-CORES = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
-            os.cpu_count() or 1)
+CORES = threads()  # the threads the runtime's pool runs the blocks on
 # cache blocking (elements): KC x NR of B stays in L1 while A's MC x KC block streams from L2;
 # B's packed column block, K x NC, at most B_BLOCK (8 MB, in L3)
 BLOCKS = {32: dict(KC=256, MC=144, NC=4096, B_BLOCK=1 << 21),
@@ -82,7 +81,9 @@ class Contraction:
 
     def __init__(self, op, a, b, c, forms, batch, m, n, k, b_unit_columns):
         self.op, self.a, self.b, self.c = op, a, b, c
-        self.forms = forms  # operand -> [({loop: coeff}, const) per dimension]
+        # A's, B's and C's [({loop: coeff}, const) per dimension]: by position, as one buffer
+        # may be both A and B (x @ x)
+        self.forms = forms
         self.batch, self.m, self.n, self.k = batch, m, n, k
         self.b_unit_columns = b_unit_columns  # B's N loop steps by one element
         self.et = c.type.element_type
@@ -123,9 +124,8 @@ def match(op):
         return None
     operands = list(op.inputs) + list(op.outputs)
     if not all(isinstance(v.type, T.MemRefType) for v in operands) or \
-            any(v is op.outputs[0] for v in op.inputs) or op.inputs[0] is op.inputs[1]:
-        # an input that is the output would change under the packed reads; one buffer as
-        # both inputs (x @ x) is not told apart from itself by the packing (wrong results)
+            any(v is op.outputs[0] for v in op.inputs):
+        # an input that is the output would change under the packed reads
         return None
     if _static_work(op, operands) < SMALL_WORK:
         return None  # packing and the blocked loops cost more than a tiny product's loops
@@ -167,8 +167,8 @@ def match(op):
     at = [r for r, (f, _) in enumerate(forms[1 - ia]) if f.get(n)]
     unit = b_strides is not None and len(at) == 1 and forms[1 - ia][at[0]][0][n] == 1 and \
         b_strides[0][at[0]] == 1
-    return Contraction(op, a, b, op.outputs[0], {a: forms[ia], b: forms[1 - ia],
-                                                op.outputs[0]: c_form}, batch, m, [n], k, unit)
+    return Contraction(op, a, b, op.outputs[0], (forms[ia], forms[1 - ia], c_form), batch, m,
+                       [n], k, unit)
 
 
 def _zero_fill(con):
@@ -198,7 +198,7 @@ def _zero_fill(con):
         return None
     # the contraction writes all of C: each dimension a loop of its own, indexed bare
     loops = [next(iter(f)) if len(f) == 1 and list(f.values()) == [1] and not k else None
-             for f, k in con.forms[con.c]]
+             for f, k in con.forms[2]]
     if None in loops or len(set(loops)) != rank:
         return None
     return fill
@@ -284,7 +284,7 @@ def tile(rw, con):
     blk = BLOCKS[et.width]
     kc_max, mc_max, nc_max = blk["KC"], blk["MC"], blk["NC"]
     nloops = op.num_loops
-    fa, fb, fc = (_Flat(e, v, con.forms[v], nloops) for v in (con.a, con.b, con.c))
+    fa, fb, fc = (_Flat(e, v, f, nloops) for v, f in zip((con.a, con.b, con.c), con.forms))
     msize, nsize, ksize = (_extent(e, dims, bounds) for dims in (con.m, con.n, con.k))
     bsize = _extent(e, con.batch, bounds)
     row_a, row_c = _table(e, [fa, fc], con.m, bounds, msize)
